@@ -1,0 +1,55 @@
+"""Admin for users and their login sessions. Superusers and moderators are set here."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+
+from accounts.models import Session, User
+
+
+class UserCreationForm(BaseUserCreationForm[User]):
+    class Meta:
+        model = User
+        fields = ("email", "username")
+
+
+class UserChangeForm(DjangoUserChangeForm[User]):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # our User is not an AbstractUser
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ("-date_joined",)
+    list_display = ("email", "username", "role", "location", "is_active", "suspended_at")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    search_fields = ("email", "username", "location")
+    fieldsets = (
+        (None, {"fields": ("email", "username", "password")}),
+        ("Profile", {"fields": ("location", "latitude", "longitude", "time_zone")}),
+        ("Role and status", {"fields": ("role", "is_active", "suspended_at")}),
+        ("Admin access", {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "username", "password1", "password2"),
+            },
+        ),
+    )
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin[Session]):
+    list_display = ("id", "user", "user_agent", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__email",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("refresh_jti", "created_at", "last_used_at", "expires_at")

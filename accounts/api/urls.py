@@ -1,0 +1,19 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("auth/register", views.RegisterApi.as_view(), name="auth-register"),
+    path("auth/token", views.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/refresh", views.TokenRefreshApi.as_view(), name="auth-token-refresh"),
+    path("auth/logout", views.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/sessions", views.SessionListApi.as_view(), name="auth-sessions"),
+    path(
+        "auth/sessions/<int:session_id>",
+        views.SessionDetailApi.as_view(),
+        name="auth-session-detail",
+    ),
+    path("me", views.MeApi.as_view(), name="me"),
+    path("me/export", views.MeExportApi.as_view(), name="me-export"),
+    path("users/<int:user_id>/block", views.UserBlockApi.as_view(), name="user-block"),
+]

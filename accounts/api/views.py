@@ -1,0 +1,167 @@
+"""Accounts API: thin views over accounts.services and accounts.selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
+
+from accounts import selectors, services
+from accounts.api import serializers as io
+from accounts.models import User
+
+
+def client_ip(request: Request) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def user_agent(request: Request) -> str:
+    return str(request.META.get("HTTP_USER_AGENT", ""))
+
+
+def current_user(request: Request) -> User:
+    if not isinstance(request.user, User):
+        raise exceptions.NotAuthenticated
+    return request.user
+
+
+class RegisterApi(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=io.RegisterInput, responses={201: io.RegisterOutput}, auth=[])
+    def post(self, request: Request) -> Response:
+        payload = io.RegisterInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            user, tokens = services.user_register(
+                **payload.validated_data,
+                client_ip=client_ip(request),
+                user_agent=user_agent(request),
+            )
+        except services.EmailTaken as exc:
+            raise serializers.ValidationError(
+                {"email": ["An account with this email already exists."]}
+            ) from exc
+        body = {
+            "user": io.UserOutput(user).data,
+            "access": tokens.access,
+            "refresh": tokens.refresh,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainApi(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=io.LoginInput, responses={200: io.TokenPairOutput}, auth=[])
+    def post(self, request: Request) -> Response:
+        payload = io.LoginInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tokens = services.auth_login(
+            **payload.validated_data, client_ip=client_ip(request), user_agent=user_agent(request)
+        )
+        return Response({"access": tokens.access, "refresh": tokens.refresh})
+
+
+class TokenRefreshApi(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=io.RefreshInput, responses={200: io.TokenPairOutput}, auth=[])
+    def post(self, request: Request) -> Response:
+        payload = io.RefreshInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tokens = services.token_refresh(raw_refresh=payload.validated_data["refresh"])
+        return Response({"access": tokens.access, "refresh": tokens.refresh})
+
+
+class LogoutApi(APIView):
+    @extend_schema(request=io.RefreshInput, responses={204: None})
+    def post(self, request: Request) -> Response:
+        payload = io.RefreshInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            services.auth_logout(
+                user=current_user(request), raw_refresh=payload.validated_data["refresh"]
+            )
+        except services.InvalidRefresh as exc:
+            raise serializers.ValidationError(
+                {"refresh": ["This is not a live refresh token of yours."]}
+            ) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: io.UserOutput})
+    def get(self, request: Request) -> Response:
+        return Response(io.UserOutput(current_user(request)).data)
+
+    @extend_schema(request=io.ProfileInput, responses={200: io.UserOutput})
+    def patch(self, request: Request) -> Response:
+        user = current_user(request)
+        payload = io.ProfileInput(instance=user, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        if payload.validated_data:
+            user = services.user_update(user=user, **payload.validated_data)
+        return Response(io.UserOutput(user).data)
+
+    @extend_schema(request=io.PasswordConfirmInput, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        payload = io.PasswordConfirmInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            services.user_delete(
+                user=current_user(request), password=payload.validated_data["password"]
+            )
+        except services.WrongPassword as exc:
+            raise serializers.ValidationError({"password": ["The password is incorrect."]}) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportApi(APIView):
+    @extend_schema(responses={200: io.ExportOutput})
+    def get(self, request: Request) -> Response:
+        export = selectors.user_export(user=current_user(request))
+        return Response(io.ExportOutput({"exported_at": timezone.now(), **export}).data)
+
+
+class UserBlockApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, user_id: int) -> Response:
+        services.user_block(user=current_user(request), other_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, user_id: int) -> Response:
+        services.user_unblock(user=current_user(request), other_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionListApi(APIView):
+    @extend_schema(responses={200: io.SessionListOutput})
+    def get(self, request: Request) -> Response:
+        sessions = selectors.session_list(user=current_user(request))
+        context: dict[str, Any] = {"current_session_id": _session_id(request)}
+        results = io.SessionOutput(sessions, many=True, context=context).data
+        return Response({"results": results, "next": None})
+
+
+class SessionDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, session_id: int) -> Response:
+        services.session_revoke(user=current_user(request), session_id=session_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _session_id(request: Request) -> object:
+    token = request.auth
+    return token.get("sid") if isinstance(token, Token) else None

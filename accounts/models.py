@@ -1,0 +1,141 @@
+"""Owners, moderators and their login sessions."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+DELETED_USERNAME = "deleted user"
+
+
+def normalize_email(email: str) -> str:
+    """Emails are unique regardless of case, so they are stored lower-cased and trimmed."""
+    return email.strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("Users must have an email address.")
+        fields.setdefault("username", normalize_email(email).split("@")[0][:30])
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.update(is_staff=True, is_superuser=True, role=User.Role.MODERATOR)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email=normalize_email(username or ""))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MODERATOR = "moderator", "Moderator"
+
+    email = models.EmailField(max_length=254, unique=True)
+    username = models.CharField(
+        max_length=30,
+        validators=[
+            RegexValidator(
+                r"^[\w.\- ]+$", "Use letters, digits, spaces, dots, dashes or underscores."
+            )
+        ],
+    )
+    location = models.CharField(max_length=120, blank=True, default="")
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.OWNER)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["username"]
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} <{self.email}>"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = normalize_email(self.email)
+        if self.is_superuser:
+            self.role = self.Role.MODERATOR
+        super().save(*args, **kwargs)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role == self.Role.MODERATOR or self.is_superuser
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+
+class Session(models.Model):
+    """One login: a family of refresh tokens, of which only the newest (`refresh_jti`) works.
+
+    Access tokens carry the session id, so revoking a session ends its access tokens at once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    refresh_jti = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(max_length=256, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of user {self.user_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Block(models.Model):
+    """`blocker` never sees `blocked` in matches, and neither can invite or message the other."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="accounts_block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="accounts_block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.blocker_id} blocks user {self.blocked_id}"

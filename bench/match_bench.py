@@ -1,0 +1,269 @@
+"""Matching at scale: GET /api/v1/pets/{id}/matches over 100,000 and 1,000,000 pets.
+
+Loads demo pets with seed_demo across 20 metros, the densest (Tokyo) holding 20 % of them, into
+its own PostgreSQL database; picks pets in dense areas (within 5 km of central Tokyo); then
+  1. times the candidate query alone (matching.selectors.match_candidates) and shows its plan,
+  2. splits one request's time into SQL, scoring (Python) and serialization, in process,
+  3. drives the endpoint through daphne (`manage.py serve`) with wrk, 16 connections.
+Prints one JSON object per population size. seed_demo is additive, so 100k is loaded first and
+then topped up to 1M.
+
+    .venv/bin/python bench/match_bench.py [--pets 100000 1000000] [--queries 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "pawdate_match_bench"
+DENSE_METRO = "Tokyo"
+OTHER_METROS = [
+    "New York", "Los Angeles", "Chicago", "Toronto", "Mexico City", "sao-paulo", "London",
+    "Paris", "Berlin", "Madrid", "Rome", "Amsterdam", "Stockholm", "Istanbul", "Seoul",
+    "Singapore", "Sydney", "Melbourne", "Mumbai",
+]  # fmt: skip
+DENSE_SHARE = 0.20
+PETS_PER_OWNER = 1.5  # seed_demo's mean
+DENSE_RADIUS_KM = 5.0
+
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DATABASE_URL": os.environ.get(
+        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+    ),
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    "DEBUG": "0",
+    # The measuring subprocess signs tokens for the server: both must share these keys.
+    "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + secrets.token_urlsafe(40),
+    "JWT_SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or "bench-" + secrets.token_urlsafe(40),
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+    return {
+        "p50": at(0.50),
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "mean": round(statistics.fmean(ordered), 3),
+    }
+
+
+def manage(*args: str) -> None:
+    # Its output goes to stderr: stdout carries only the JSON figures.
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=ENV, check=True, stdout=sys.stderr
+    )
+
+
+def load(pets: int) -> None:
+    owners = round(pets / PETS_PER_OWNER)
+    dense = round(owners * DENSE_SHARE)
+    manage("seed_demo", "--owners", str(dense), "--metros", DENSE_METRO)
+    manage("seed_demo", "--owners", str(owners - dense), "--metros", *OTHER_METROS)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Candidate-query and request-phase timings, and (path, token) pairs for the HTTP run."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.update(ENV)
+    django.setup()
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.services import _start_session
+    from matching import selectors
+    from matching.api.serializers import SuggestionListOutput
+    from matching.demo_data import METROS
+    from pets.models import Pet
+
+    tokyo = next(metro for metro in METROS if metro.name == DENSE_METRO)
+    box = DENSE_RADIUS_KM / 111.2
+    dense_pets = list(
+        Pet.objects.filter(
+            is_active=True,
+            owner__latitude__range=(tokyo.latitude - box, tokyo.latitude + box),
+            owner__longitude__range=(tokyo.longitude - box * 1.25, tokyo.longitude + box * 1.25),
+        ).values_list("id", "owner_id")[:20000]
+    )
+    picked = random.Random(7).sample(dense_pets, min(queries, len(dense_pets)))
+    owners = User.objects.in_bulk([owner_id for _, owner_id in picked])
+    pets = Pet.objects.select_related("preferences").in_bulk([pet_id for pet_id, _ in picked])
+
+    sql_ms, python_ms, serialize_ms, candidates = [], [], [], []
+    now = timezone.now()
+    for pet_id, owner_id in picked:
+        pet, owner = pets[pet_id], owners[owner_id]
+        started = time.perf_counter()
+        found = selectors.match_candidates(
+            pet=pet, preferences=pet.preferences, owner=owner, fetch=selectors.fetch_size(20)
+        )
+        sql_ms.append((time.perf_counter() - started) * 1000)
+        candidates.append(len(found))
+        started = time.perf_counter()
+        matches = selectors.pet_matches(owner=owner, pet_id=pet_id, limit=20, now=now)
+        whole = (time.perf_counter() - started) * 1000
+        python_ms.append(max(0.0, whole - sql_ms[-1]))
+        started = time.perf_counter()
+        _ = SuggestionListOutput(
+            {
+                "results": [
+                    {
+                        "pet": m.candidate.pet,
+                        "owner": {
+                            "id": m.candidate.pet.owner_id,
+                            "username": m.candidate.owner_username,
+                        },
+                        "distance_km": m.suggestion.distance_km,
+                        "score": m.suggestion.score,
+                        "reasons": m.suggestion.reasons,
+                        "suggested_slots": m.slots,
+                    }
+                    for m in matches
+                ],
+                "next": None,
+            }
+        ).data
+        serialize_ms.append((time.perf_counter() - started) * 1000)
+
+    # The plan of one candidate query, with its real timing.
+    pet_id, owner_id = picked[0]
+    query = selectors.candidate_query(
+        pet=pets[pet_id],
+        preferences=pets[pet_id].preferences,
+        owner=owners[owner_id],
+        fetch=selectors.fetch_size(20),
+    )
+    assert query is not None
+    with transaction.atomic(), connection.cursor() as cursor, selectors.nearest_first(cursor):
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query[0], query[1])
+        plan_lines = [row[0] for row in cursor.fetchall()]
+
+    pairs = []
+    for pet_id, owner_id in picked:
+        tokens = _start_session(user=owners[owner_id], user_agent="match-bench")
+        pairs.append((f"/api/v1/pets/{pet_id}/matches?limit=20", tokens.access))
+    figures = {
+        "pets": Pet.objects.count(),
+        "queried_pets": len(picked),
+        "candidates_per_query": percentiles([float(c) for c in candidates]),
+        "candidate_query_ms": percentiles(sql_ms),
+        "scoring_python_ms": percentiles(python_ms),
+        "serialization_ms": percentiles(serialize_ms),
+        "candidate_query_plan": plan_lines,
+    }
+    connection.close()
+    return figures, pairs
+
+
+def over_http(
+    pairs: list[tuple[str, str]], clients: int, duration: int, workers: int
+) -> dict[str, Any]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("server did not start") from None
+                time.sleep(0.3)
+        with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as requests_file:
+            requests_file.writelines(f"{path}\t{token}\n" for path, token in pairs)
+        wrk = [
+            "wrk", "-t", "2", "-c", str(clients), "-s", str(ROOT / "bench" / "wrk_report.lua"),
+            f"http://127.0.0.1:{port}",
+        ]  # fmt: skip
+        env = {**os.environ, "WRK_REQUESTS": requests_file.name}
+        subprocess.run([*wrk, "-d", "5s"], env=env, capture_output=True, check=True)  # warm-up
+        run = subprocess.run(
+            [*wrk, "-d", f"{duration}s"], env=env, capture_output=True, text=True, check=True
+        )
+        return dict(json.loads(run.stdout.strip().splitlines()[-1]))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pets", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {DATABASE}"],
+        capture_output=True,
+        check=False,
+    )
+    manage("migrate", "-v", "0")
+    for target in sorted(args.pets):
+        started = time.monotonic()
+        load(target)
+        load_s = round(time.monotonic() - started, 1)
+        # Each population is measured in a fresh interpreter, so Django's state starts clean.
+        probe = subprocess.run(
+            [sys.executable, __file__, "--measure", str(args.queries)],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        figures, pairs = json.loads(probe.stdout)
+        figures["load_s"] = load_s
+        figures["http"] = over_http(
+            [tuple(pair) for pair in pairs], args.clients, args.duration, args.workers
+        )
+        figures["http"]["clients"] = args.clients
+        figures["http"]["server"] = f"manage.py serve --workers {args.workers}"
+        print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--measure":
+        print(json.dumps(in_process(int(sys.argv[2]))))
+    else:
+        main()

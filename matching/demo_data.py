@@ -1,0 +1,1124 @@
+"""Demo owners and pets in real metropolitan areas, for `manage.py seed_demo`.
+
+Pure data and generation (no ORM, no I/O). Each demo owner depends only on the seed, its metro
+and its number within the metro, so the same owner comes out the same whatever else is loaded.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import random
+import zlib
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from itertools import accumulate
+from typing import Generic, TypeVar
+
+from matching import algorithm
+from pets.models import MAX_AGE, Energy, Size, Species, bit
+
+# How far owners scatter around the centre of their neighbourhood (standard deviation).
+NEIGHBOURHOOD_SPREAD_KM = 1.5
+DAYS_OF_HISTORY = 365
+DEMO_DOMAIN = "pawdate.local"
+MODERATOR_EMAIL = f"mod@{DEMO_DOMAIN}"
+# Every account seed_demo creates shares this password; seed_demo prints it.
+DEMO_PASSWORD = "Paws-Play-Demo-2468"  # noqa: S105  demo accounts only, printed on purpose
+T = TypeVar("T")
+
+# --- Places ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    location: str  # the owner's `location` text: "Brooklyn, NY"
+    latitude: float
+    longitude: float
+    weight: float  # share of the metro's owners, relative to the metro's other neighbourhoods
+
+
+@dataclass(frozen=True, slots=True)
+class Metro:
+    name: str
+    slug: str  # in demo emails: demo.<slug>.<n>@pawdate.local
+    latitude: float
+    longitude: float
+    time_zone: str  # IANA
+    radius_km: float  # every owner lives within this distance of the centre
+    population_millions: float  # metropolitan area; owners are spread in proportion
+    first_names: str  # key of FIRST_NAMES
+    neighbourhoods: tuple[Neighbourhood, ...]
+
+
+def _places(*rows: tuple[str, float, float, float]) -> tuple[Neighbourhood, ...]:
+    return tuple(Neighbourhood(*row) for row in rows)
+
+
+# fmt: off
+METROS: tuple[Metro, ...] = (
+    Metro(
+        "New York", "new-york", 40.7128, -74.0060, "America/New_York", 40, 19.5, "en",
+        _places(
+            ("Brooklyn, NY", 40.650, -73.950, 6),
+            ("Williamsburg, NY", 40.714, -73.957, 2),
+            ("Park Slope, NY", 40.671, -73.981, 2),
+            ("Upper West Side, NY", 40.787, -73.975, 3),
+            ("Harlem, NY", 40.811, -73.946, 2),
+            ("Astoria, NY", 40.764, -73.923, 2),
+            ("Jackson Heights, NY", 40.755, -73.885, 2),
+            ("Flushing, NY", 40.767, -73.833, 2),
+            ("The Bronx, NY", 40.845, -73.865, 4),
+            ("Staten Island, NY", 40.579, -74.151, 2),
+            ("Jersey City, NJ", 40.728, -74.078, 2),
+            ("Hoboken, NJ", 40.744, -74.032, 1),
+            ("Newark, NJ", 40.736, -74.190, 2),
+            ("Yonkers, NY", 40.931, -73.899, 1),
+            ("Hempstead, NY", 40.706, -73.619, 2),
+        ),
+    ),
+    Metro(
+        "Los Angeles", "los-angeles", 34.0522, -118.2437, "America/Los_Angeles", 45, 12.8, "en",
+        _places(
+            ("Downtown, Los Angeles", 34.040, -118.247, 2),
+            ("Hollywood, Los Angeles", 34.098, -118.327, 2),
+            ("Silver Lake, Los Angeles", 34.087, -118.270, 2),
+            ("Koreatown, Los Angeles", 34.058, -118.301, 2),
+            ("Venice, Los Angeles", 33.990, -118.460, 1),
+            ("Van Nuys, Los Angeles", 34.187, -118.449, 3),
+            ("Santa Monica, CA", 34.024, -118.480, 2),
+            ("Pasadena, CA", 34.148, -118.144, 2),
+            ("Glendale, CA", 34.143, -118.255, 2),
+            ("Burbank, CA", 34.181, -118.309, 1),
+            ("Inglewood, CA", 33.962, -118.353, 2),
+            ("Long Beach, CA", 33.790, -118.170, 3),
+        ),
+    ),
+    Metro(
+        "Chicago", "chicago", 41.8781, -87.6298, "America/Chicago", 35, 9.3, "en",
+        _places(
+            ("The Loop, Chicago", 41.881, -87.634, 1),
+            ("Lincoln Park, Chicago", 41.921, -87.655, 2),
+            ("Lakeview, Chicago", 41.943, -87.660, 2),
+            ("Wicker Park, Chicago", 41.909, -87.680, 2),
+            ("Logan Square, Chicago", 41.923, -87.708, 2),
+            ("Pilsen, Chicago", 41.856, -87.657, 2),
+            ("Bridgeport, Chicago", 41.838, -87.651, 1),
+            ("Hyde Park, Chicago", 41.794, -87.600, 2),
+            ("Uptown, Chicago", 41.966, -87.660, 1),
+            ("Rogers Park, Chicago", 42.009, -87.675, 1),
+            ("Evanston, IL", 42.045, -87.695, 2),
+            ("Oak Park, IL", 41.885, -87.785, 2),
+        ),
+    ),
+    Metro(
+        "Houston", "houston", 29.7604, -95.3698, "America/Chicago", 40, 7.5, "en",
+        _places(
+            ("Downtown, Houston", 29.758, -95.367, 1),
+            ("Midtown, Houston", 29.740, -95.377, 2),
+            ("Montrose, Houston", 29.745, -95.391, 2),
+            ("The Heights, Houston", 29.798, -95.398, 2),
+            ("Third Ward, Houston", 29.728, -95.363, 1),
+            ("Memorial, Houston", 29.765, -95.520, 2),
+            ("Spring Branch, Houston", 29.805, -95.506, 2),
+            ("Bellaire, TX", 29.706, -95.459, 1),
+            ("Pasadena, TX", 29.691, -95.209, 2),
+            ("Pearland, TX", 29.564, -95.286, 2),
+            ("Sugar Land, TX", 29.620, -95.635, 2),
+        ),
+    ),
+    Metro(
+        "Toronto", "toronto", 43.6532, -79.3832, "America/Toronto", 30, 6.7, "en",
+        _places(
+            ("Downtown, Toronto", 43.653, -79.385, 2),
+            ("The Annex, Toronto", 43.670, -79.405, 1),
+            ("Liberty Village, Toronto", 43.638, -79.421, 1),
+            ("Leslieville, Toronto", 43.662, -79.332, 1),
+            ("The Beaches, Toronto", 43.675, -79.298, 1),
+            ("High Park, Toronto", 43.653, -79.464, 1),
+            ("North York, Toronto", 43.761, -79.411, 3),
+            ("Scarborough, Toronto", 43.776, -79.232, 3),
+            ("Etobicoke, Toronto", 43.630, -79.520, 2),
+            ("Mississauga, ON", 43.589, -79.644, 3),
+            ("Markham, ON", 43.856, -79.337, 2),
+        ),
+    ),
+    Metro(
+        "Mexico City", "mexico-city", 19.4326, -99.1332, "America/Mexico_City", 30, 22.3, "es",
+        _places(
+            ("Roma Norte, CDMX", 19.419, -99.162, 2),
+            ("Condesa, CDMX", 19.411, -99.173, 2),
+            ("Polanco, CDMX", 19.433, -99.196, 1),
+            ("Centro Histórico, CDMX", 19.434, -99.134, 1),
+            ("Del Valle, CDMX", 19.386, -99.167, 2),
+            ("Narvarte, CDMX", 19.395, -99.151, 1),
+            ("Coyoacán, CDMX", 19.350, -99.162, 2),
+            ("Tlalpan, CDMX", 19.294, -99.170, 2),
+            ("Iztapalapa, CDMX", 19.358, -99.093, 4),
+            ("Azcapotzalco, CDMX", 19.487, -99.185, 2),
+            ("Santa Fe, CDMX", 19.360, -99.260, 1),
+            ("Naucalpan, Edomex", 19.478, -99.238, 2),
+            ("Ecatepec, Edomex", 19.601, -99.050, 3),
+        ),
+    ),
+    Metro(
+        "São Paulo", "sao-paulo", -23.5505, -46.6333, "America/Sao_Paulo", 30, 22.4, "pt",
+        _places(
+            ("Pinheiros, São Paulo", -23.567, -46.702, 2),
+            ("Vila Madalena, São Paulo", -23.556, -46.691, 1),
+            ("Jardins, São Paulo", -23.566, -46.662, 1),
+            ("Bela Vista, São Paulo", -23.561, -46.646, 1),
+            ("Vila Mariana, São Paulo", -23.589, -46.635, 2),
+            ("Moema, São Paulo", -23.600, -46.666, 1),
+            ("Mooca, São Paulo", -23.560, -46.599, 2),
+            ("Tatuapé, São Paulo", -23.540, -46.576, 2),
+            ("Santana, São Paulo", -23.501, -46.626, 2),
+            ("Lapa, São Paulo", -23.523, -46.705, 1),
+            ("Santo André, SP", -23.663, -46.538, 2),
+            ("Guarulhos, SP", -23.454, -46.533, 3),
+            ("Osasco, SP", -23.532, -46.792, 2),
+        ),
+    ),
+    Metro(
+        "London", "london", 51.5074, -0.1278, "Europe/London", 30, 14.3, "en",
+        _places(
+            ("Camden, London", 51.539, -0.142, 2),
+            ("Islington, London", 51.538, -0.103, 2),
+            ("Hackney, London", 51.545, -0.055, 2),
+            ("Shoreditch, London", 51.526, -0.078, 1),
+            ("Walthamstow, London", 51.584, -0.020, 2),
+            ("Stratford, London", 51.541, -0.003, 2),
+            ("Greenwich, London", 51.478, -0.010, 2),
+            ("Peckham, London", 51.474, -0.069, 2),
+            ("Brixton, London", 51.462, -0.115, 2),
+            ("Clapham, London", 51.462, -0.138, 2),
+            ("Wimbledon, London", 51.421, -0.206, 2),
+            ("Richmond, London", 51.461, -0.304, 1),
+            ("Ealing, London", 51.513, -0.305, 2),
+            ("Notting Hill, London", 51.509, -0.196, 1),
+            ("Croydon, London", 51.376, -0.098, 3),
+        ),
+    ),
+    Metro(
+        "Paris", "paris", 48.8566, 2.3522, "Europe/Paris", 20, 12.3, "fr",
+        _places(
+            ("Le Marais, Paris", 48.859, 2.362, 1),
+            ("Montmartre, Paris", 48.886, 2.341, 2),
+            ("Batignolles, Paris", 48.887, 2.317, 2),
+            ("Belleville, Paris", 48.872, 2.384, 2),
+            ("Bastille, Paris", 48.853, 2.369, 2),
+            ("Bercy, Paris", 48.835, 2.382, 1),
+            ("Montparnasse, Paris", 48.842, 2.321, 2),
+            ("Boulogne-Billancourt, Hauts-de-Seine", 48.835, 2.240, 2),
+            ("Issy-les-Moulineaux, Hauts-de-Seine", 48.824, 2.270, 1),
+            ("Neuilly-sur-Seine, Hauts-de-Seine", 48.885, 2.268, 1),
+            ("Saint-Denis, Seine-Saint-Denis", 48.936, 2.358, 2),
+            ("Montreuil, Seine-Saint-Denis", 48.864, 2.443, 2),
+            ("Vincennes, Val-de-Marne", 48.847, 2.439, 1),
+        ),
+    ),
+    Metro(
+        "Berlin", "berlin", 52.5200, 13.4050, "Europe/Berlin", 20, 6.2, "de",
+        _places(
+            ("Mitte, Berlin", 52.520, 13.405, 1),
+            ("Prenzlauer Berg, Berlin", 52.539, 13.424, 2),
+            ("Friedrichshain, Berlin", 52.516, 13.454, 2),
+            ("Kreuzberg, Berlin", 52.499, 13.403, 2),
+            ("Neukölln, Berlin", 52.481, 13.435, 2),
+            ("Schöneberg, Berlin", 52.482, 13.356, 2),
+            ("Charlottenburg, Berlin", 52.516, 13.304, 2),
+            ("Wedding, Berlin", 52.550, 13.366, 2),
+            ("Pankow, Berlin", 52.569, 13.402, 2),
+            ("Steglitz, Berlin", 52.457, 13.322, 2),
+            ("Spandau, Berlin", 52.535, 13.200, 2),
+            ("Köpenick, Berlin", 52.445, 13.575, 1),
+        ),
+    ),
+    Metro(
+        "Madrid", "madrid", 40.4168, -3.7038, "Europe/Madrid", 22, 6.8, "es",
+        _places(
+            ("Malasaña, Madrid", 40.426, -3.705, 1),
+            ("Chamberí, Madrid", 40.434, -3.703, 2),
+            ("Lavapiés, Madrid", 40.409, -3.701, 1),
+            ("Salamanca, Madrid", 40.430, -3.677, 2),
+            ("Retiro, Madrid", 40.411, -3.676, 1),
+            ("Chamartín, Madrid", 40.462, -3.677, 2),
+            ("Arganzuela, Madrid", 40.398, -3.700, 2),
+            ("Carabanchel, Madrid", 40.383, -3.728, 3),
+            ("Vallecas, Madrid", 40.385, -3.660, 3),
+            ("Moncloa, Madrid", 40.435, -3.719, 1),
+            ("Pozuelo de Alarcón, Madrid", 40.435, -3.814, 1),
+            ("Getafe, Madrid", 40.305, -3.733, 2),
+            ("Alcobendas, Madrid", 40.547, -3.642, 2),
+        ),
+    ),
+    Metro(
+        "Rome", "rome", 41.9028, 12.4964, "Europe/Rome", 15, 4.3, "it",
+        _places(
+            ("Trastevere, Rome", 41.889, 12.470, 2),
+            ("Monti, Rome", 41.895, 12.493, 1),
+            ("Testaccio, Rome", 41.877, 12.476, 1),
+            ("Prati, Rome", 41.907, 12.462, 2),
+            ("Parioli, Rome", 41.925, 12.496, 2),
+            ("San Lorenzo, Rome", 41.898, 12.516, 1),
+            ("Pigneto, Rome", 41.888, 12.528, 2),
+            ("Centocelle, Rome", 41.879, 12.565, 2),
+            ("Garbatella, Rome", 41.861, 12.488, 2),
+            ("Monteverde, Rome", 41.877, 12.455, 2),
+            ("EUR, Rome", 41.830, 12.467, 2),
+        ),
+    ),
+    Metro(
+        "Amsterdam", "amsterdam", 52.3676, 4.9041, "Europe/Amsterdam", 24, 2.5, "nl",
+        _places(
+            ("Jordaan, Amsterdam", 52.375, 4.880, 1),
+            ("De Pijp, Amsterdam", 52.353, 4.894, 2),
+            ("Oud-West, Amsterdam", 52.365, 4.865, 2),
+            ("Westerpark, Amsterdam", 52.386, 4.874, 1),
+            ("Oost, Amsterdam", 52.359, 4.935, 2),
+            ("Noord, Amsterdam", 52.395, 4.920, 2),
+            ("Zuid, Amsterdam", 52.345, 4.870, 2),
+            ("Nieuw-West, Amsterdam", 52.365, 4.800, 3),
+            ("Amstelveen, North Holland", 52.301, 4.863, 2),
+            ("Zaandam, North Holland", 52.439, 4.826, 2),
+            ("Haarlem, North Holland", 52.381, 4.637, 2),
+        ),
+    ),
+    Metro(
+        "Stockholm", "stockholm", 59.3293, 18.0686, "Europe/Stockholm", 18, 2.4, "sv",
+        _places(
+            ("Södermalm, Stockholm", 59.315, 18.072, 3),
+            ("Östermalm, Stockholm", 59.338, 18.090, 2),
+            ("Vasastan, Stockholm", 59.345, 18.050, 2),
+            ("Kungsholmen, Stockholm", 59.332, 18.030, 2),
+            ("Hammarby Sjöstad, Stockholm", 59.304, 18.101, 1),
+            ("Hägersten, Stockholm", 59.297, 17.978, 2),
+            ("Bromma, Stockholm", 59.339, 17.940, 2),
+            ("Solna, Stockholm", 59.360, 18.000, 2),
+            ("Sundbyberg, Stockholm", 59.361, 17.972, 1),
+            ("Nacka, Stockholm", 59.310, 18.164, 2),
+            ("Lidingö, Stockholm", 59.366, 18.133, 1),
+        ),
+    ),
+    Metro(
+        "Istanbul", "istanbul", 41.0082, 28.9784, "Europe/Istanbul", 30, 15.7, "tr",
+        _places(
+            ("Kadıköy, Istanbul", 40.991, 29.035, 3),  # noqa: RUF001  Turkish dotless i
+            ("Moda, Istanbul", 40.984, 29.030, 1),
+            ("Üsküdar, Istanbul", 41.023, 29.025, 2),
+            ("Ataşehir, Istanbul", 40.992, 29.124, 2),
+            ("Maltepe, Istanbul", 40.935, 29.131, 2),
+            ("Beşiktaş, Istanbul", 41.045, 29.002, 2),
+            ("Cihangir, Istanbul", 41.031, 28.983, 1),
+            ("Şişli, Istanbul", 41.060, 28.987, 2),
+            ("Fatih, Istanbul", 41.019, 28.940, 2),
+            ("Bakırköy, Istanbul", 40.983, 28.872, 2),  # noqa: RUF001  Turkish dotless i
+            ("Bahçelievler, Istanbul", 41.000, 28.860, 2),
+            ("Sarıyer, Istanbul", 41.167, 29.045, 1),  # noqa: RUF001  Turkish dotless i
+        ),
+    ),
+    Metro(
+        "Tokyo", "tokyo", 35.6895, 139.6917, "Asia/Tokyo", 40, 37.1, "ja",
+        _places(
+            ("Shinjuku, Tokyo", 35.694, 139.703, 2),
+            ("Shibuya, Tokyo", 35.658, 139.702, 2),
+            ("Nakameguro, Tokyo", 35.644, 139.699, 1),
+            ("Meguro, Tokyo", 35.634, 139.716, 1),
+            ("Shimokitazawa, Tokyo", 35.661, 139.668, 1),
+            ("Setagaya, Tokyo", 35.646, 139.653, 3),
+            ("Koenji, Tokyo", 35.705, 139.650, 1),
+            ("Kichijoji, Tokyo", 35.703, 139.580, 2),
+            ("Nerima, Tokyo", 35.736, 139.652, 2),
+            ("Ikebukuro, Tokyo", 35.730, 139.711, 2),
+            ("Asakusa, Tokyo", 35.715, 139.797, 1),
+            ("Kawasaki, Kanagawa", 35.531, 139.703, 3),
+            ("Yokohama, Kanagawa", 35.450, 139.620, 4),
+            ("Saitama, Saitama", 35.861, 139.646, 3),
+            ("Funabashi, Chiba", 35.700, 139.985, 2),
+        ),
+    ),
+    Metro(
+        "Seoul", "seoul", 37.5665, 126.9780, "Asia/Seoul", 30, 26.0, "ko",
+        _places(
+            ("Jongno, Seoul", 37.573, 126.979, 1),
+            ("Mapo, Seoul", 37.566, 126.901, 2),
+            ("Hongdae, Seoul", 37.556, 126.924, 1),
+            ("Yeouido, Seoul", 37.525, 126.925, 1),
+            ("Itaewon, Seoul", 37.534, 126.994, 1),
+            ("Seongsu, Seoul", 37.544, 127.056, 1),
+            ("Gangnam, Seoul", 37.498, 127.028, 3),
+            ("Jamsil, Seoul", 37.511, 127.098, 2),
+            ("Nowon, Seoul", 37.654, 127.056, 2),
+            ("Bundang, Seongnam", 37.383, 127.119, 3),
+            ("Ilsan, Goyang", 37.676, 126.770, 2),
+            ("Bucheon, Gyeonggi", 37.503, 126.766, 2),
+        ),
+    ),
+    Metro(
+        "Singapore", "singapore", 1.3521, 103.8198, "Asia/Singapore", 20, 5.9, "sg",
+        _places(
+            ("Tiong Bahru, Singapore", 1.286, 103.827, 1),
+            ("Holland Village, Singapore", 1.311, 103.796, 1),
+            ("Bukit Timah, Singapore", 1.329, 103.802, 1),
+            ("Clementi, Singapore", 1.315, 103.765, 1),
+            ("Jurong East, Singapore", 1.333, 103.742, 2),
+            ("Toa Payoh, Singapore", 1.334, 103.856, 2),
+            ("Bishan, Singapore", 1.351, 103.848, 1),
+            ("Ang Mo Kio, Singapore", 1.369, 103.845, 2),
+            ("Woodlands, Singapore", 1.436, 103.786, 2),
+            ("Sengkang, Singapore", 1.391, 103.895, 2),
+            ("Punggol, Singapore", 1.402, 103.907, 2),
+            ("Tampines, Singapore", 1.354, 103.945, 2),
+            ("Katong, Singapore", 1.308, 103.902, 1),
+        ),
+    ),
+    Metro(
+        "Sydney", "sydney", -33.8688, 151.2093, "Australia/Sydney", 35, 5.5, "en",
+        _places(
+            ("Surry Hills, Sydney", -33.884, 151.211, 1),
+            ("Paddington, Sydney", -33.884, 151.231, 1),
+            ("Bondi, Sydney", -33.893, 151.255, 1),
+            ("Randwick, Sydney", -33.914, 151.241, 1),
+            ("Newtown, Sydney", -33.897, 151.179, 1),
+            ("Marrickville, Sydney", -33.911, 151.155, 1),
+            ("Balmain, Sydney", -33.858, 151.179, 1),
+            ("Strathfield, Sydney", -33.874, 151.083, 2),
+            ("Ryde, Sydney", -33.815, 151.104, 2),
+            ("Chatswood, Sydney", -33.797, 151.183, 2),
+            ("Hornsby, Sydney", -33.703, 151.099, 2),
+            ("Parramatta, Sydney", -33.815, 151.001, 3),
+            ("Liverpool, Sydney", -33.920, 150.924, 3),
+        ),
+    ),
+    Metro(
+        "Melbourne", "melbourne", -37.8136, 144.9631, "Australia/Melbourne", 35, 5.2, "en",
+        _places(
+            ("Carlton, Melbourne", -37.800, 144.967, 1),
+            ("Fitzroy, Melbourne", -37.799, 144.978, 1),
+            ("Brunswick, Melbourne", -37.767, 144.962, 2),
+            ("Coburg, Melbourne", -37.744, 144.966, 2),
+            ("Preston, Melbourne", -37.745, 145.008, 2),
+            ("Richmond, Melbourne", -37.823, 145.000, 1),
+            ("South Yarra, Melbourne", -37.838, 144.993, 1),
+            ("St Kilda, Melbourne", -37.860, 144.988, 1),
+            ("Hawthorn, Melbourne", -37.822, 145.034, 1),
+            ("Box Hill, Melbourne", -37.819, 145.122, 2),
+            ("Glen Waverley, Melbourne", -37.878, 145.164, 2),
+            ("Footscray, Melbourne", -37.800, 144.900, 2),
+            ("Dandenong, Melbourne", -37.987, 145.215, 2),
+        ),
+    ),
+    Metro(
+        "Mumbai", "mumbai", 19.0760, 72.8777, "Asia/Kolkata", 30, 21.7, "hi",
+        _places(
+            ("Bandra, Mumbai", 19.060, 72.840, 2),
+            ("Juhu, Mumbai", 19.104, 72.836, 1),
+            ("Andheri, Mumbai", 19.119, 72.847, 3),
+            ("Goregaon, Mumbai", 19.165, 72.849, 2),
+            ("Malad, Mumbai", 19.187, 72.849, 2),
+            ("Borivali, Mumbai", 19.230, 72.857, 2),
+            ("Powai, Mumbai", 19.118, 72.906, 2),
+            ("Ghatkopar, Mumbai", 19.086, 72.908, 2),
+            ("Mulund, Mumbai", 19.172, 72.956, 2),
+            ("Chembur, Mumbai", 19.062, 72.900, 2),
+            ("Dadar, Mumbai", 19.018, 72.844, 2),
+            ("Lower Parel, Mumbai", 18.996, 72.830, 1),
+            ("Thane, Maharashtra", 19.218, 72.978, 3),
+            ("Vashi, Navi Mumbai", 19.075, 73.000, 2),
+        ),
+    ),
+    Metro(
+        "San Francisco", "san-francisco", 37.7749, -122.4194, "America/Los_Angeles", 32, 4.6, "en",
+        _places(
+            ("Mission District, San Francisco", 37.760, -122.415, 2),
+            ("SoMa, San Francisco", 37.778, -122.405, 1),
+            ("Noe Valley, San Francisco", 37.750, -122.433, 1),
+            ("Bernal Heights, San Francisco", 37.741, -122.415, 1),
+            ("Sunset District, San Francisco", 37.753, -122.485, 2),
+            ("Richmond District, San Francisco", 37.780, -122.475, 2),
+            ("Daly City, CA", 37.688, -122.470, 2),
+            ("San Mateo, CA", 37.563, -122.325, 2),
+            ("Oakland, CA", 37.804, -122.260, 3),
+            ("Berkeley, CA", 37.872, -122.273, 2),
+        ),
+    ),
+    Metro(
+        "Buenos Aires", "buenos-aires", -34.6037, -58.3816,
+        "America/Argentina/Buenos_Aires", 30, 15.6, "es",
+        _places(
+            ("Palermo, Buenos Aires", -34.588, -58.430, 2),
+            ("Recoleta, Buenos Aires", -34.590, -58.397, 2),
+            ("San Telmo, Buenos Aires", -34.621, -58.375, 1),
+            ("Almagro, Buenos Aires", -34.607, -58.420, 1),
+            ("Villa Crespo, Buenos Aires", -34.599, -58.438, 1),
+            ("Caballito, Buenos Aires", -34.619, -58.443, 2),
+            ("Flores, Buenos Aires", -34.628, -58.465, 2),
+            ("Belgrano, Buenos Aires", -34.562, -58.458, 2),
+            ("Núñez, Buenos Aires", -34.548, -58.468, 1),
+            ("Vicente López, Buenos Aires Province", -34.527, -58.485, 2),
+            ("San Isidro, Buenos Aires Province", -34.475, -58.540, 2),
+            ("Morón, Buenos Aires Province", -34.653, -58.620, 3),
+            ("Lanús, Buenos Aires Province", -34.703, -58.395, 3),
+            ("Quilmes, Buenos Aires Province", -34.730, -58.270, 2),
+        ),
+    ),
+    Metro(
+        "Barcelona", "barcelona", 41.3874, 2.1686, "Europe/Madrid", 18, 5.7, "es",
+        _places(
+            ("Eixample, Barcelona", 41.389, 2.161, 3),
+            ("Gràcia, Barcelona", 41.403, 2.157, 2),
+            ("El Born, Barcelona", 41.386, 2.181, 1),
+            ("Poblenou, Barcelona", 41.403, 2.197, 2),
+            ("Sants, Barcelona", 41.375, 2.135, 2),
+            ("Sarrià, Barcelona", 41.400, 2.120, 1),
+            ("Horta, Barcelona", 41.430, 2.160, 1),
+            ("Sant Andreu, Barcelona", 41.435, 2.190, 2),
+            ("L'Hospitalet de Llobregat, Barcelona", 41.360, 2.100, 3),
+            ("Badalona, Barcelona", 41.452, 2.235, 2),
+            ("Sant Cugat del Vallès, Barcelona", 41.472, 2.085, 1),
+        ),
+    ),
+    Metro(
+        "Lisbon", "lisbon", 38.7223, -9.1393, "Europe/Lisbon", 18, 2.9, "pt",
+        _places(
+            ("Alfama, Lisbon", 38.713, -9.131, 1),
+            ("Príncipe Real, Lisbon", 38.716, -9.149, 1),
+            ("Campo de Ourique, Lisbon", 38.717, -9.166, 1),
+            ("Arroios, Lisbon", 38.730, -9.135, 2),
+            ("Alvalade, Lisbon", 38.750, -9.142, 2),
+            ("Lumiar, Lisbon", 38.772, -9.160, 2),
+            ("Benfica, Lisbon", 38.751, -9.200, 2),
+            ("Parque das Nações, Lisbon", 38.765, -9.100, 1),
+            ("Amadora, Lisbon", 38.755, -9.230, 3),
+            ("Odivelas, Lisbon", 38.793, -9.183, 2),
+        ),
+    ),
+    Metro(
+        "Johannesburg", "johannesburg", -26.2041, 28.0473, "Africa/Johannesburg", 30, 6.1, "za",
+        _places(
+            ("Braamfontein, Johannesburg", -26.193, 28.034, 1),
+            ("Maboneng, Johannesburg", -26.204, 28.058, 1),
+            ("Melville, Johannesburg", -26.176, 28.009, 1),
+            ("Parkhurst, Johannesburg", -26.139, 28.019, 1),
+            ("Rosebank, Johannesburg", -26.146, 28.044, 1),
+            ("Sandton, Johannesburg", -26.107, 28.057, 3),
+            ("Randburg, Johannesburg", -26.094, 28.006, 2),
+            ("Fourways, Johannesburg", -26.015, 28.010, 2),
+            ("Midrand, Johannesburg", -25.996, 28.128, 2),
+            ("Soweto, Johannesburg", -26.267, 27.858, 4),
+            ("Bedfordview, Ekurhuleni", -26.178, 28.136, 1),
+        ),
+    ),
+)
+
+FIRST_NAMES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Olivia", "Liam", "Emma", "Noah", "Ava", "James", "Sophia", "Lucas", "Mia", "Ethan",
+        "Chloe", "Jack", "Grace", "Leo", "Zoe", "Henry", "Ella", "Oscar", "Ruby", "Sam",
+        "Maya", "Daniel", "Priya", "Omar", "Aisha", "Wei", "Carlos", "Sofia", "Jamal", "Nina",
+    ),
+    "es": (
+        "Sofía", "Mateo", "Valentina", "Santiago", "Camila", "Diego", "Lucía", "Alejandro",
+        "Isabella", "Martín", "Daniela", "Javier", "Paula", "Pablo", "Carmen", "Andrés", "Elena",
+        "Hugo", "Marta", "Tomás",
+    ),
+    "pt": (
+        "Ana", "João", "Maria", "Pedro", "Beatriz", "Lucas", "Mariana", "Gabriel", "Júlia",
+        "Rafael", "Larissa", "Thiago", "Camila", "Bruno", "Fernanda", "Gustavo", "Inês", "Tiago",
+        "Rita", "Diogo",
+    ),
+    "fr": (
+        "Camille", "Louis", "Chloé", "Hugo", "Léa", "Jules", "Manon", "Arthur", "Inès", "Gabriel",
+        "Sarah", "Nathan", "Clara", "Théo", "Juliette", "Lucas", "Emma", "Adam", "Zoé", "Raphaël",
+    ),
+    "de": (
+        "Mia", "Leon", "Emma", "Paul", "Hannah", "Felix", "Sophie", "Jonas", "Lena", "Lukas",
+        "Marie", "Finn", "Anna", "Max", "Lea", "Elias", "Clara", "Noah", "Emil", "Ida",
+    ),
+    "it": (
+        "Giulia", "Francesco", "Sofia", "Alessandro", "Aurora", "Lorenzo", "Martina", "Matteo",
+        "Chiara", "Leonardo", "Alice", "Andrea", "Giorgia", "Marco", "Elena", "Riccardo", "Sara",
+        "Luca", "Beatrice", "Davide",
+    ),
+    "nl": (
+        "Emma", "Daan", "Julia", "Sem", "Mila", "Lucas", "Sophie", "Finn", "Tess", "Levi",
+        "Sara", "Bram", "Anna", "Jesse", "Fleur", "Thijs", "Lotte", "Ruben", "Noor", "Lars",
+    ),
+    "sv": (
+        "Alice", "William", "Maja", "Oscar", "Elsa", "Hugo", "Astrid", "Liam", "Wilma", "Lucas",
+        "Ebba", "Elias", "Saga", "Axel", "Freja", "Nils", "Alva", "Erik", "Linnea", "Olle",
+    ),
+    "tr": (
+        "Zeynep", "Yusuf", "Elif", "Emir", "Defne", "Mehmet", "Ayşe", "Mustafa", "Ecrin", "Ömer",
+        "Deniz", "Can", "Selin", "Burak", "Ece", "Emre", "Melis", "Kerem", "Naz", "Arda",
+    ),
+    "ja": (
+        "Yui", "Haruto", "Aoi", "Sota", "Hina", "Ren", "Sakura", "Yuto", "Mio", "Riku",
+        "Yuna", "Kaito", "Akari", "Haruki", "Emi", "Takumi", "Rin", "Daiki", "Saki", "Kenji",
+    ),
+    "ko": (
+        "Ji-woo", "Min-jun", "Seo-yeon", "Do-yun", "Ha-eun", "Seo-jun", "Ji-ho", "Ye-jin",
+        "Hyun-woo", "Su-bin", "Ji-hoon", "Min-seo", "Jae-won", "Yu-na", "Tae-yang", "Eun-ji",
+        "Sung-min", "Da-eun", "Joon", "Hye-jin",
+    ),
+    "sg": (
+        "Wei Ling", "Jun Jie", "Hui Min", "Zhi Hao", "Priya", "Arjun", "Nur Aisyah", "Hafiz",
+        "Siti", "Ethan", "Chloe", "Ryan", "Shi Min", "Kai Xiang", "Divya", "Rahul", "Jia Hui",
+        "Marcus", "Rachel", "Darren",
+    ),
+    "hi": (
+        "Aarav", "Ananya", "Vivaan", "Diya", "Aditya", "Saanvi", "Arjun", "Isha", "Rohan", "Priya",
+        "Kabir", "Aditi", "Vihaan", "Neha", "Ishaan", "Pooja", "Rahul", "Kavya", "Siddharth",
+        "Meera",
+    ),
+    "za": (
+        "Thabo", "Lerato", "Sipho", "Naledi", "Pieter", "Anika", "Kagiso", "Zanele", "Liam",
+        "Amahle", "Bongani", "Emma", "Tshepo", "Palesa", "Johan", "Ayanda", "Lwazi", "Chloe",
+        "Mpho", "Nomsa",
+    ),
+}
+
+PET_NAMES: tuple[str, ...] = (
+    "Luna", "Max", "Bella", "Charlie", "Milo", "Coco", "Lucy", "Rocky", "Daisy", "Teddy",
+    "Lola", "Simba", "Nala", "Oliver", "Leo", "Bailey", "Ruby", "Toby", "Mochi", "Kiko",
+    "Hachi", "Sora", "Momo", "Bruno", "Lupo", "Chispa", "Canela", "Frida", "Paco", "Pepe",
+    "Nico", "Olive", "Biscuit", "Pepper", "Ziggy", "Otto", "Fritz", "Bamse", "Findus", "Pamuk",
+    "Boncuk", "Kuro", "Shiro", "Bori", "Dubu", "Raja", "Sheru", "Tiger", "Smokey", "Ginger",
+    "Oreo", "Thumper", "Clover", "Hazel", "Willow", "Juniper", "Pretzel", "Nugget", "Maple",
+    "Loki", "Thor", "Zeus", "Apollo", "Atlas", "Sunny", "Peanut", "Pixel", "Mango", "Kiwi",
+    "Bowie", "Marley", "Cooper", "Stella", "Rosie", "Bear", "Duke", "Winston", "Gizmo", "Tofu",
+)
+
+# fmt: on
+
+# --- Pets --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Breed:
+    name: str
+    size: str | None  # None: mixed breeds come in every size
+    energy: str
+    weight: float
+
+
+def _breeds(*rows: tuple[str, str | None, str, float]) -> tuple[Breed, ...]:
+    return tuple(Breed(*row) for row in rows)
+
+
+S, M, L = Size.SMALL.value, Size.MEDIUM.value, Size.LARGE.value
+LOW, MID, HIGH = Energy.LOW.value, Energy.MEDIUM.value, Energy.HIGH.value
+DOG, CAT, RABBIT, OTHER = (
+    Species.DOG.value,
+    Species.CAT.value,
+    Species.RABBIT.value,
+    Species.OTHER.value,
+)
+
+# fmt: off
+BREEDS: dict[str, tuple[Breed, ...]] = {
+    DOG: _breeds(
+        ("Mixed breed", None, MID, 30),
+        ("Labrador Retriever", L, HIGH, 6),
+        ("Golden Retriever", L, HIGH, 5),
+        ("French Bulldog", S, LOW, 5),
+        ("German Shepherd", L, HIGH, 4),
+        ("Poodle", M, MID, 3),
+        ("Toy Poodle", S, MID, 2),
+        ("Bulldog", M, LOW, 2),
+        ("Beagle", M, HIGH, 3),
+        ("Dachshund", S, MID, 3),
+        ("Chihuahua", S, MID, 3),
+        ("Shih Tzu", S, LOW, 3),
+        ("Yorkshire Terrier", S, MID, 2),
+        ("Pomeranian", S, MID, 2),
+        ("Maltese", S, LOW, 2),
+        ("Pug", S, LOW, 2),
+        ("Cavalier King Charles Spaniel", S, MID, 2),
+        ("Jack Russell Terrier", S, HIGH, 2),
+        ("Shiba Inu", M, MID, 2),
+        ("Cocker Spaniel", M, MID, 2),
+        ("Border Collie", M, HIGH, 2),
+        ("Australian Shepherd", M, HIGH, 2),
+        ("Siberian Husky", L, HIGH, 2),
+        ("Boxer", L, HIGH, 1.5),
+        ("Rottweiler", L, MID, 1.5),
+        ("Bernese Mountain Dog", L, LOW, 1),
+        ("Greyhound", L, LOW, 1),
+        ("Vizsla", L, HIGH, 1),
+    ),
+    CAT: _breeds(
+        ("Domestic Shorthair", None, MID, 45),
+        ("Domestic Longhair", None, LOW, 10),
+        ("British Shorthair", S, LOW, 5),
+        ("Maine Coon", L, MID, 4),
+        ("Ragdoll", M, LOW, 4),
+        ("Siamese", S, HIGH, 4),
+        ("Persian", S, LOW, 4),
+        ("Bengal", M, HIGH, 3),
+        ("Scottish Fold", S, LOW, 2),
+        ("Sphynx", S, HIGH, 2),
+        ("Russian Blue", S, MID, 2),
+        ("Abyssinian", S, HIGH, 2),
+        ("Norwegian Forest Cat", L, MID, 2),
+    ),
+    RABBIT: _breeds(
+        ("Mixed breed", None, MID, 30),
+        ("Holland Lop", S, MID, 12),
+        ("Netherland Dwarf", S, HIGH, 10),
+        ("Mini Lop", S, MID, 8),
+        ("Lionhead", S, MID, 8),
+        ("Mini Rex", S, MID, 6),
+        ("Dutch", S, HIGH, 6),
+        ("English Lop", M, LOW, 3),
+        ("Rex", M, MID, 4),
+        ("Californian", M, MID, 3),
+        ("Flemish Giant", L, LOW, 3),
+    ),
+    OTHER: _breeds(
+        ("Ferret", S, HIGH, 30),
+        ("Guinea pig", S, MID, 25),
+        ("Chinchilla", S, HIGH, 10),
+        ("Miniature pig", M, MID, 10),
+        ("Hedgehog", S, LOW, 8),
+        ("Pot-bellied pig", L, LOW, 5),
+        ("Tortoise", S, LOW, 7),
+        ("Cockatiel", S, HIGH, 5),
+    ),
+}
+# fmt: on
+# Playdates are mostly a dog thing.
+SPECIES_WEIGHTS: dict[str, float] = {DOG: 70, CAT: 18, RABBIT: 7, OTHER: 5}
+# Sizes of mixed breeds.
+MIXED_SIZE_WEIGHTS: dict[str, dict[str, float]] = {
+    DOG: {S: 35, M: 40, L: 25},
+    CAT: {S: 80, M: 18, L: 2},
+    RABBIT: {S: 60, M: 35, L: 5},
+    OTHER: {S: 100, M: 0, L: 0},
+}
+# Weights of ages 0, 1, 2, ...: mostly young adults.
+AGE_WEIGHTS: dict[str, tuple[float, ...]] = {
+    DOG: (6, 10, 11, 10, 9, 8, 7, 6, 5, 5, 4, 3, 3, 2, 2, 1, 1),
+    CAT: (6, 9, 10, 10, 9, 8, 7, 6, 6, 5, 5, 4, 3, 3, 2, 2, 1),
+    RABBIT: (8, 12, 12, 11, 9, 7, 5, 4, 3, 2, 1),
+    OTHER: (10, 14, 12, 10, 8, 6, 4, 3, 2),
+}
+VACCINATED_SHARE: dict[str, float] = {DOG: 0.93, CAT: 0.88, RABBIT: 0.8, OTHER: 0.7}
+# Temperaments more and less common in pets whose owners look for playdates.
+TEMPERAMENT_WEIGHTS: dict[str, float] = {
+    "playful": 10,
+    "calm": 6,
+    "shy": 3,
+    "social": 9,
+    "dominant": 2,
+    "gentle": 7,
+    "curious": 7,
+    "independent": 4,
+    "anxious": 2,
+    "protective": 3,
+}
+CONTRADICTIONS = frozenset(
+    {frozenset({"shy", "dominant"}), frozenset({"shy", "social"}), frozenset({"calm", "anxious"})}
+)
+ADJECTIVES: dict[str, str] = {
+    "playful": "playful",
+    "calm": "laid-back",
+    "shy": "shy",
+    "social": "friendly",
+    "dominant": "confident",
+    "gentle": "gentle",
+    "curious": "curious",
+    "independent": "independent",
+    "anxious": "sensitive",
+    "protective": "loyal",
+}
+PASTIMES: dict[str, tuple[str, ...]] = {
+    DOG: (
+        "fetch in the park",
+        "long walks",
+        "chasing squirrels",
+        "swimming",
+        "tug of war",
+        "sniffing everything",
+        "zoomies on the grass",
+        "belly rubs",
+        "frisbee",
+        "meeting new friends at the dog run",
+    ),
+    CAT: (
+        "feather toys",
+        "sunny windowsills",
+        "exploring on a harness",
+        "chasing laser dots",
+        "cardboard boxes",
+        "watching birds",
+    ),
+    RABBIT: (
+        "binkies on the lawn",
+        "fresh herbs",
+        "tunnels",
+        "exploring new spaces",
+        "gentle cuddles",
+    ),
+    OTHER: ("exploring", "treats", "tunnels and hideouts", "meeting new faces"),
+}
+YOUNG: dict[str, str] = {DOG: "puppy", CAT: "kitten", RABBIT: "kit", OTHER: "youngster"}
+SIGN_OFFS: tuple[str, ...] = (
+    "Looking for friends nearby.",
+    "Best with pets of a similar size.",
+    "Still learning manners!",
+    "Great with kids.",
+    "Takes a minute to warm up, then is everyone's friend.",
+    "Weekend adventures welcome.",
+    "Fully vaccinated and ready to play.",
+    "Loves a good sniff-and-greet.",
+    "",
+)
+
+# --- Preferences -------------------------------------------------------------------------------
+
+# (weekdays with Monday = 0, start minute, end minute) in the owner's time zone.
+WEEKDAYS, WEEKEND, EVERY_DAY = (0, 1, 2, 3, 4), (5, 6), (0, 1, 2, 3, 4, 5, 6)
+AVAILABILITY_PATTERNS: dict[str, tuple[tuple[int, ...], int, int]] = {
+    "weekday evenings": (WEEKDAYS, 18 * 60, 20 * 60 + 30),
+    "weekend days": (WEEKEND, 10 * 60, 17 * 60),
+    "early mornings": (WEEKDAYS, 6 * 60 + 30, 8 * 60),
+    "weekend mornings": (WEEKEND, 8 * 60, 12 * 60),
+    "lunch breaks": (WEEKDAYS, 12 * 60, 13 * 60 + 30),
+    "weekday afternoons": (WEEKDAYS, 14 * 60, 17 * 60),
+    "evenings all week": (EVERY_DAY, 19 * 60, 21 * 60),
+    "saturdays": ((5,), 9 * 60, 18 * 60),
+    "sunday afternoons": ((6,), 13 * 60, 18 * 60),
+}
+PATTERN_WEIGHTS: dict[str, float] = {
+    "weekday evenings": 20,
+    "weekend days": 20,
+    "early mornings": 8,
+    "weekend mornings": 12,
+    "lunch breaks": 5,
+    "weekday afternoons": 6,
+    "evenings all week": 10,
+    "saturdays": 6,
+    "sunday afternoons": 6,
+}
+MAX_DISTANCE_WEIGHTS: dict[float, float] = {
+    2.0: 6,
+    3.0: 9,
+    4.0: 10,
+    5.0: 16,
+    6.0: 8,
+    8.0: 12,
+    10.0: 14,
+    12.0: 6,
+    15.0: 8,
+}
+# Who else a pet may meet, besides its own species.
+OTHER_SPECIES: dict[str, tuple[str, ...]] = {
+    DOG: (CAT,),
+    CAT: (DOG, RABBIT),
+    RABBIT: (CAT, OTHER),
+    OTHER: (RABBIT, CAT),
+}
+SIZE_ORDER = (S, M, L)
+ENERGY_ORDER = (LOW, MID, HIGH)
+ALL_SIZES = (1 << len(Size.values)) - 1
+ALL_ENERGY = (1 << len(Energy.values)) - 1
+
+# --- Generated owners --------------------------------------------------------------------------
+
+Slot = tuple[int, str, str]  # (weekday, "HH:MM", "HH:MM")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPreferences:
+    max_distance_km: float
+    species_mask: int
+    sizes_mask: int
+    energy_mask: int
+    min_age: int
+    max_age: int
+    require_vaccinated: bool
+    availability: tuple[Slot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPet:
+    name: str
+    species: str
+    breed: str
+    age: int
+    size: str
+    energy: str
+    temperament: tuple[str, ...]
+    vaccinated: bool
+    bio: str
+    created_at: datetime
+    preferences: DemoPreferences
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOwner:
+    email: str
+    username: str
+    location: str
+    latitude: float
+    longitude: float
+    time_zone: str
+    date_joined: datetime
+    pets: tuple[DemoPet, ...]
+
+
+def _one_of(rng: random.Random, values: Sequence[T]) -> T:
+    """rng.choice, a few times faster (and this runs millions of times)."""
+    return values[int(rng.random() * len(values))]
+
+
+def demo_email(metro: Metro, number: int) -> str:
+    return f"demo.{metro.slug}.{number}@{DEMO_DOMAIN}"
+
+
+def allocate(metros: Sequence[Metro], owners: int) -> dict[str, int]:
+    """How many of `owners` live in each metro (by slug), in proportion to population.
+
+    Seats are handed out one at a time (Sainte-Laguë), so a larger total never gives a metro
+    fewer owners: loading more demo owners only ever adds to each metro.
+    """
+    counts = dict.fromkeys((metro.slug for metro in metros), 0)
+    queue = [(-metro.population_millions, index, metro.slug) for index, metro in enumerate(metros)]
+    heapq.heapify(queue)
+    weights = {metro.slug: metro.population_millions for metro in metros}
+    for _ in range(owners):
+        _, index, slug = heapq.heappop(queue)
+        counts[slug] += 1
+        heapq.heappush(queue, (-weights[slug] / (2 * counts[slug] + 1), index, slug))
+    return counts
+
+
+class _Weighted(Generic[T]):
+    """A weighted choice with the cumulative weights computed once (random.choices redoes it)."""
+
+    def __init__(self, weights: Mapping[T, float]) -> None:
+        self.values = tuple(weights)
+        self.cum_weights = tuple(accumulate(weights.values()))
+        self.total = self.cum_weights[-1]
+
+    def pick(self, rng: random.Random) -> T:
+        return self.values[bisect_right(self.cum_weights, rng.random() * self.total)]
+
+
+_SPECIES = _Weighted(SPECIES_WEIGHTS)
+_TEMPERAMENTS = _Weighted(TEMPERAMENT_WEIGHTS)
+_PATTERNS = _Weighted(PATTERN_WEIGHTS)
+_PATTERN_COUNT = _Weighted({1: 60, 2: 40})
+_TEMPERAMENT_COUNT = _Weighted({1: 35, 2: 45, 3: 20})
+_PET_COUNT = _Weighted({1: 60, 2: 30, 3: 10})  # mean 1.5
+_MAX_DISTANCE = _Weighted(MAX_DISTANCE_WEIGHTS)
+_MIXED_SIZES = {species: _Weighted(weights) for species, weights in MIXED_SIZE_WEIGHTS.items()}
+_BREEDS = {
+    species: _Weighted({breed: breed.weight for breed in breeds})
+    for species, breeds in BREEDS.items()
+}
+_AGES = {species: _Weighted(dict(enumerate(weights))) for species, weights in AGE_WEIGHTS.items()}
+_NEIGHBOURHOODS = {
+    metro.slug: _Weighted({place: place.weight for place in metro.neighbourhoods})
+    for metro in METROS
+}
+_SPECIES_BITS = {value: bit(Species, value) for value in Species.values}
+_SIZE_BITS = {value: bit(Size, value) for value in Size.values}
+_ENERGY_BITS = {value: bit(Energy, value) for value in Energy.values}
+_KM_PER_DEGREE = math.pi * algorithm.EARTH_RADIUS_KM / 180
+
+
+def demo_owner(*, seed: int, metro: Metro, number: int, now: datetime) -> DemoOwner:
+    """Demo owner `number` (from 1) of `metro`, with 1 to 3 pets and their preferences."""
+    # A generator of its own per owner: the owner does not depend on who else is loaded.
+    rng = random.Random((seed << 64) | (zlib.crc32(metro.slug.encode()) << 32) | number)  # noqa: S311
+    place = _NEIGHBOURHOODS[metro.slug].pick(rng)
+    latitude, longitude = _scatter(rng, metro, place)
+    first_name = _one_of(rng, FIRST_NAMES[metro.first_names])
+    date_joined = now - timedelta(seconds=rng.random() * DAYS_OF_HISTORY * 86400)
+    species = _SPECIES.pick(rng)
+    pets = []
+    for _ in range(_PET_COUNT.pick(rng)):
+        pets.append(_pet(rng, species, date_joined, now))
+        # Households often keep more of the same kind.
+        species = species if rng.random() < 0.7 else _SPECIES.pick(rng)
+    return DemoOwner(
+        email=demo_email(metro, number),
+        username=f"{first_name.lower().replace(' ', '.')}.{number}"[:30],
+        location=place.location,
+        latitude=round(latitude, 6),
+        longitude=round(longitude, 6),
+        time_zone=metro.time_zone,
+        date_joined=date_joined,
+        pets=tuple(pets),
+    )
+
+
+def _scatter(rng: random.Random, metro: Metro, place: Neighbourhood) -> tuple[float, float]:
+    """A point around `place` (normal, NEIGHBOURHOOD_SPREAD_KM), within the metro's radius."""
+    while True:
+        latitude = place.latitude + rng.gauss(0, NEIGHBOURHOOD_SPREAD_KM) / _KM_PER_DEGREE
+        longitude = place.longitude + rng.gauss(0, NEIGHBOURHOOD_SPREAD_KM) / (
+            _KM_PER_DEGREE * math.cos(math.radians(place.latitude))
+        )
+        if (
+            algorithm.haversine_km(metro.latitude, metro.longitude, latitude, longitude)
+            <= metro.radius_km
+        ):
+            return latitude, longitude
+
+
+def _pet(rng: random.Random, species: str, owner_joined: datetime, now: datetime) -> DemoPet:
+    breed = _BREEDS[species].pick(rng)
+    size = breed.size or _MIXED_SIZES[species].pick(rng)
+    age = _AGES[species].pick(rng)
+    energy = _energy(rng, breed.energy, age)
+    temperament = _temperament(rng)
+    vaccinated = rng.random() < VACCINATED_SHARE[species]
+    name = _one_of(rng, PET_NAMES)
+    age_text = YOUNG[species] if age == 0 else f"{age}-year-old"
+    if species == OTHER:
+        kind = breed.name.lower()
+    elif breed.size is None:
+        kind = f"{breed.name.lower()} {species}"
+    else:
+        kind = breed.name
+    bio = (
+        f"{name} is a {ADJECTIVES[temperament[0]]} {age_text} {kind} who loves "
+        f"{_one_of(rng, PASTIMES[species])}. {_one_of(rng, SIGN_OFFS)}"
+    ).rstrip()
+    # Most pets are added soon after their owner joins.
+    created_at = owner_joined + (now - owner_joined) * min(1.0, rng.expovariate(10))
+    return DemoPet(
+        name=name,
+        species=species,
+        breed=breed.name,
+        age=age,
+        size=size,
+        energy=energy,
+        temperament=temperament,
+        vaccinated=vaccinated,
+        bio=bio,
+        created_at=created_at,
+        preferences=_preferences(rng, species, size, energy, age, vaccinated),
+    )
+
+
+def _energy(rng: random.Random, typical: str, age: int) -> str:
+    level = ENERGY_ORDER.index(typical)
+    roll = rng.random()
+    if roll < 0.2:
+        level -= 1
+    elif roll < 0.4:
+        level += 1
+    if age <= 1 and rng.random() < 0.5:
+        level += 1
+    if age >= 10 and rng.random() < 0.6:
+        level -= 1
+    return ENERGY_ORDER[min(max(level, 0), len(ENERGY_ORDER) - 1)]
+
+
+def _temperament(rng: random.Random) -> tuple[str, ...]:
+    wanted = _TEMPERAMENT_COUNT.pick(rng)
+    tags: list[str] = []
+    while len(tags) < wanted:
+        tag = _TEMPERAMENTS.pick(rng)
+        if tag not in tags and all(frozenset({tag, other}) not in CONTRADICTIONS for other in tags):
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _preferences(
+    rng: random.Random, species: str, size: str, energy: str, age: int, vaccinated: bool
+) -> DemoPreferences:
+    species_mask = _SPECIES_BITS[species]
+    if rng.random() < 0.2:
+        species_mask |= _SPECIES_BITS[_one_of(rng, OTHER_SPECIES[species])]
+    if rng.random() < 0.75:
+        min_age, max_age = 0, MAX_AGE
+    elif age <= 1:
+        min_age, max_age = 0, 3
+    else:
+        min_age, max_age = max(0, age - 3), age + 4
+    return DemoPreferences(
+        max_distance_km=_MAX_DISTANCE.pick(rng),
+        species_mask=species_mask,
+        sizes_mask=_near(rng, SIZE_ORDER, size, _SIZE_BITS, everything=0.55),
+        energy_mask=_near(rng, ENERGY_ORDER, energy, _ENERGY_BITS, everything=0.5),
+        min_age=min_age,
+        max_age=max_age,
+        require_vaccinated=rng.random() < (0.85 if vaccinated else 0.4),
+        availability=_availability(rng),
+    )
+
+
+def _near(
+    rng: random.Random,
+    order: tuple[str, ...],
+    own: str,
+    bits: dict[str, int],
+    everything: float,
+) -> int:
+    """A mask of every value (share `everything`), the own value, or it and its neighbours."""
+    roll = rng.random()
+    if roll < everything:
+        return (1 << len(order)) - 1
+    if roll < everything + 0.1:
+        return bits[own]
+    index = order.index(own)
+    result = 0
+    for value in order[max(index - 1, 0) : index + 2]:
+        result |= bits[value]
+    return result
+
+
+def _availability(rng: random.Random) -> tuple[Slot, ...]:
+    """One or two weekly patterns, each shifted a little."""
+    count = _PATTERN_COUNT.pick(rng)
+    patterns = sorted({_PATTERNS.pick(rng) for _ in range(count)})
+    return _slots(tuple((pattern, _one_of(rng, (-30, 0, 0, 30))) for pattern in patterns))
+
+
+@cache
+def _slots(shifted_patterns: tuple[tuple[str, int], ...]) -> tuple[Slot, ...]:
+    """The weekly slots of some (pattern, shift in minutes), merged where they overlap."""
+    windows: dict[int, list[tuple[int, int]]] = {}
+    for pattern, shift in shifted_patterns:
+        days, start, end = AVAILABILITY_PATTERNS[pattern]
+        for day in days:
+            windows.setdefault(day, []).append((start + shift, end + shift))
+    slots: list[Slot] = []
+    for day in sorted(windows):
+        merged: list[list[int]] = []
+        for start, end in sorted(windows[day]):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        slots.extend((day, _clock(start), _clock(end)) for start, end in merged)
+    return tuple(slots)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def availability_json(slots: tuple[Slot, ...]) -> list[dict[str, object]]:
+    """The availability as stored in Preferences.availability."""
+    return [{"weekday": day, "start": start, "end": end} for day, start, end in slots]
+
+
+@cache
+def availability_text(slots: tuple[Slot, ...]) -> str:
+    """availability_json as JSON text; patterns repeat, so each is encoded once."""
+    return json.dumps(availability_json(slots))
+
+
+@cache
+def temperament_text(tags: tuple[str, ...]) -> str:
+    return json.dumps(list(tags))

@@ -91,6 +91,35 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def explain_candidates(me: Any) -> list[str]:
+    """EXPLAIN ANALYZE of the candidate function's query, planned as the function plans it:
+    a generic plan (prepared, `force_generic_plan`) with the function's planner settings."""
+    from django.db import connection, transaction
+
+    from matching import selectors
+
+    parameters = selectors.candidate_parameters(me, fetch=selectors.fetch_size(20))
+    names = list(selectors.FUNCTION_ARGUMENTS)
+    body = selectors.postgresql_candidates_sql() % {
+        name: f"${position}" for position, name in enumerate(names, start=1)
+    }
+    types = ", ".join(selectors.FUNCTION_ARGUMENTS.values())
+    values = ", ".join(["%s"] * len(names))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off;"
+            " SET LOCAL plan_cache_mode = force_generic_plan"
+        )
+        cursor.execute(f"PREPARE candidates ({types}) AS {body}")
+        cursor.execute(
+            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE candidates ({values})",
+            [parameters[name] for name in names],
+        )
+        lines = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DEALLOCATE candidates")
+    return lines
+
+
 def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Candidate-query and request-phase timings, and (path, token) pairs for the HTTP run."""
     import django
@@ -98,13 +127,14 @@ def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     sys.path.insert(0, str(ROOT))
     os.environ.update(ENV)
     django.setup()
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
+    from rest_framework.test import APIRequestFactory, force_authenticate
 
     from accounts.models import User
     from accounts.services import _start_session
     from matching import selectors
-    from matching.api.serializers import SuggestionListOutput
+    from matching.api.views import PetMatchesApi
     from matching.demo_data import METROS
     from pets.models import Pet
 
@@ -119,56 +149,36 @@ def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     )
     picked = random.Random(7).sample(dense_pets, min(queries, len(dense_pets)))
     owners = User.objects.in_bulk([owner_id for _, owner_id in picked])
-    pets = Pet.objects.select_related("preferences").in_bulk([pet_id for pet_id, _ in picked])
 
-    sql_ms, python_ms, serialize_ms, candidates = [], [], [], []
+    profile_ms, sql_ms, scoring_ms, render_ms, candidates = [], [], [], [], []
+    factory = APIRequestFactory()
+    view = PetMatchesApi.as_view()
     now = timezone.now()
     for pet_id, owner_id in picked:
-        pet, owner = pets[pet_id], owners[owner_id]
+        owner = owners[owner_id]
         started = time.perf_counter()
-        found = selectors.match_candidates(
-            pet=pet, preferences=pet.preferences, owner=owner, fetch=selectors.fetch_size(20)
-        )
+        me = selectors.pet_profile(owner=owner, pet_id=pet_id)
+        profile_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        found = selectors.match_candidates(me, fetch=selectors.fetch_size(20))
         sql_ms.append((time.perf_counter() - started) * 1000)
         candidates.append(len(found))
         started = time.perf_counter()
-        matches = selectors.pet_matches(owner=owner, pet_id=pet_id, limit=20, now=now)
+        selectors.pet_matches(owner=owner, pet_id=pet_id, limit=20, now=now)
         whole = (time.perf_counter() - started) * 1000
-        python_ms.append(max(0.0, whole - sql_ms[-1]))
+        scoring_ms.append(max(0.0, whole - sql_ms[-1] - profile_ms[-1]))
+        # The whole view, through DRF's rendering to JSON bytes, minus the reads above.
+        request = factory.get(f"/api/v1/pets/{pet_id}/matches?limit=20")
+        force_authenticate(request, user=owner)
         started = time.perf_counter()
-        _ = SuggestionListOutput(
-            {
-                "results": [
-                    {
-                        "pet": m.candidate.pet,
-                        "owner": {
-                            "id": m.candidate.pet.owner_id,
-                            "username": m.candidate.owner_username,
-                        },
-                        "distance_km": m.suggestion.distance_km,
-                        "score": m.suggestion.score,
-                        "reasons": m.suggestion.reasons,
-                        "suggested_slots": m.slots,
-                    }
-                    for m in matches
-                ],
-                "next": None,
-            }
-        ).data
-        serialize_ms.append((time.perf_counter() - started) * 1000)
+        response = view(request, pet_id=pet_id)
+        response.render()
+        render_ms.append(max(0.0, (time.perf_counter() - started) * 1000 - whole))
 
-    # The plan of one candidate query, with its real timing.
+    # The plan of one candidate query, with its real timing: the function's body, as run.
     pet_id, owner_id = picked[0]
-    query = selectors.candidate_query(
-        pet=pets[pet_id],
-        preferences=pets[pet_id].preferences,
-        owner=owners[owner_id],
-        fetch=selectors.fetch_size(20),
-    )
-    assert query is not None
-    with transaction.atomic(), connection.cursor() as cursor, selectors.nearest_first(cursor):
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query[0], query[1])
-        plan_lines = [row[0] for row in cursor.fetchall()]
+    me = selectors.pet_profile(owner=owners[owner_id], pet_id=pet_id)
+    plan_lines = explain_candidates(me)
 
     pairs = []
     for pet_id, owner_id in picked:
@@ -178,9 +188,10 @@ def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         "pets": Pet.objects.count(),
         "queried_pets": len(picked),
         "candidates_per_query": percentiles([float(c) for c in candidates]),
+        "pet_query_ms": percentiles(profile_ms),
         "candidate_query_ms": percentiles(sql_ms),
-        "scoring_python_ms": percentiles(python_ms),
-        "serialization_ms": percentiles(serialize_ms),
+        "scoring_python_ms": percentiles(scoring_ms),
+        "view_rest_ms": percentiles(render_ms),
         "candidate_query_plan": plan_lines,
     }
     connection.close()

@@ -74,8 +74,14 @@ POOR_PAIR_PENALTY: Final = 0.2
 ANXIOUS_PENALTY: Final = 0.1
 
 _QUARTER = timedelta(minutes=15)
+_MINUTE = timedelta(minutes=1)
+_WEEK = timedelta(days=7)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MINUTES_PER_DAY = 24 * 60
+# Free time as bits, one a minute (see _free_minutes): a week of them, and the quarter hours of
+# the slots' lookahead.
+_WEEK_BITS = (1 << _WEEK // _MINUTE) - 1
+_QUARTER_HOUR_BITS = sum(1 << minute for minute in range(0, SLOT_LOOKAHEAD // _MINUTE, 15))
 # Points are counted in ten-thousandths, so that they and the score have 4 decimals.
 _POINT_UNITS = 10_000
 
@@ -220,10 +226,7 @@ def score(
     # otherwise reveal the true distance to four decimals, and with it the owner's location.
     shown_km = rounded_distance_km(distance_km)
     limit_km = min(a.wants.max_distance_km, b.wants.max_distance_km)
-    together = sum(
-        (end - start for start, end in _shared_free_time(a, b, now, now + timedelta(days=7))),
-        timedelta(),
-    )
+    together = _time_together(a, b, now)
     parts = {
         "distance": (distance_closeness(shown_km, limit_km), f"{shown_km:g} km away"),
         "availability": (min(1.0, together / FULL_OVERLAP), _together_phrase(together)),
@@ -248,6 +251,8 @@ def score(
     )
 
 
+# The parts below depend on a few values each, which recur from one candidate to the next.
+@lru_cache(maxsize=256)
 def _ordered_fit(scale: tuple[str, ...], mine: str, theirs: str, noun: str) -> tuple[float, str]:
     """Same step of the scale 1, neighbours 0.5, the two ends 0."""
     low, high = sorted((scale.index(mine), scale.index(theirs)))
@@ -257,12 +262,14 @@ def _ordered_fit(scale: tuple[str, ...], mine: str, theirs: str, noun: str) -> t
     return value, f"{scale[low]} and {scale[high]} {noun}"
 
 
+@lru_cache(maxsize=256)
 def _age_fit(mine: int, theirs: int) -> tuple[float, str]:
     gap = abs(mine - theirs)
     detail = "same age" if gap == 0 else f"{gap} year{'s' if gap > 1 else ''} apart"
     return 0.5 ** (gap / AGE_HALVING_YEARS), detail
 
 
+@lru_cache(maxsize=4096)
 def _temperament_fit(mine: frozenset[str], theirs: frozenset[str]) -> tuple[float, str]:
     pairs = {frozenset((x, y)) for x in mine for y in theirs}
     good = sorted(_pair_phrase(pair) for pair in pairs & GOOD_PAIRS)
@@ -304,6 +311,75 @@ def suggested_slots(
     earliest = _round_up_to_quarter(now)
     if earliest == now:
         earliest += _QUARTER
+    end = now + SLOT_LOOKAHEAD
+    minutes, part = divmod(duration, _MINUTE)
+    # Slots are found among the minutes of both owners' free time. That takes whole minutes,
+    # and a UTC `now`: otherwise a slot clipped to `now` would carry `now`'s time zone.
+    if now.tzinfo is UTC and minutes > 0 and not part:
+        since_epoch = earliest - _EPOCH
+        first_day = since_epoch.days
+        days = (end - _EPOCH).days + 1 - first_day
+        mine = _free_minutes(a.windows, a.time_zone, first_day, days)
+        theirs = _free_minutes(b.windows, b.time_zone, first_day, days)
+        if mine is not None and theirs is not None:
+            # Bit 0 is `earliest`; the last whole minute before `end` is the last bit kept.
+            free = (mine & theirs) >> (since_epoch.seconds // 60)
+            free &= (1 << ((end - earliest) // _MINUTE)) - 1
+            starts = _slot_starts(
+                free, minutes, count, since_epoch // _MINUTE, (a.time_zone, b.time_zone)
+            )
+            return [earliest + start * _MINUTE for start in starts]
+    return _slots_in_shared_free_time(a, b, now, earliest, count, duration)
+
+
+def _slot_starts(
+    free: int, duration: int, count: int, epoch_minute: int, time_zones: tuple[str, str]
+) -> list[int]:
+    """`_slots_in_shared_free_time` on bits: `free` has a bit for each minute both owners are
+    free, from `epoch_minute` (a quarter hour) on; slots are minutes counted from there."""
+    # A quarter hour can start a slot if the `duration` minutes from it are free.
+    fits = free
+    checked = 1
+    while checked < duration:
+        step = min(checked, duration - checked)
+        fits &= fits >> step
+        checked += step
+    fits &= _QUARTER_HOUR_BITS
+    slots: list[int] = []
+    days_taken: set[tuple[int, int]] = set()
+    # Each stretch of free time is tried from its first quarter hour that fits, if any.
+    closes = 0
+    while len(slots) < count and fits >> closes:
+        later = fits >> closes
+        start = closes + (later & -later).bit_length() - 1
+        stretch = free >> start
+        closes = start + (stretch ^ (stretch + 1)).bit_length() - 1
+        while len(slots) < count and start + duration <= closes:
+            (day_a, next_a), (day_b, next_b) = (
+                _local_day(time_zone, epoch_minute + start) for time_zone in time_zones
+            )
+            days = {(0, day_a), (1, day_b)}
+            if not days & days_taken:
+                slots.append(start)
+                days_taken |= days
+            start = max(start + 15, max(next_a, next_b) - epoch_minute)
+    return slots
+
+
+@lru_cache(maxsize=16384)
+def _local_day(time_zone: str, epoch_minute: int) -> tuple[int, int]:
+    """The date (as an ordinal) a clock in `time_zone` shows `epoch_minute` minutes after
+    1970-01-01 UTC, and the first quarter hour (in minutes since then) when it shows a later
+    date. Slots start at a few quarter hours of each day, the same for every pair."""
+    zone = ZoneInfo(time_zone)
+    moment = _EPOCH + epoch_minute * _MINUTE
+    next_day = _round_up_to_quarter(_next_midnight(moment, zone))
+    return moment.astimezone(zone).date().toordinal(), (next_day - _EPOCH) // _MINUTE
+
+
+def _slots_in_shared_free_time(
+    a: Side, b: Side, now: datetime, earliest: datetime, count: int, duration: timedelta
+) -> list[datetime]:
     zones = ZoneInfo(a.time_zone), ZoneInfo(b.time_zone)
     slots: list[datetime] = []
     days_taken: set[tuple[int, date]] = set()
@@ -332,6 +408,52 @@ def _round_up_to_quarter(moment: datetime) -> datetime:
     return moment + (_EPOCH - moment) % _QUARTER
 
 
+def _time_together(a: Side, b: Side, now: datetime) -> timedelta:
+    """How long both owners are free in the week from `now`."""
+    if now.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    since_epoch = now - _EPOCH
+    # The week from `now` is expanded from whole UTC days, as by _clipped_free_intervals.
+    mine = _free_minutes(a.windows, a.time_zone, since_epoch.days, 8)
+    theirs = _free_minutes(b.windows, b.time_zone, since_epoch.days, 8)
+    if mine is None or theirs is None:
+        return sum(
+            (end - start for start, end in _shared_free_time(a, b, now, now + _WEEK)), timedelta()
+        )
+    minute, part = divmod(since_epoch - timedelta(days=since_epoch.days), _MINUTE)
+    free = (mine & theirs) >> minute
+    if not part:
+        return (free & _WEEK_BITS).bit_count() * _MINUTE
+    # `now` is within minute 0: the week is the rest of it, 10,079 whole minutes, and the
+    # start of minute 10,080.
+    return (
+        ((free >> 1) & (_WEEK_BITS >> 1)).bit_count() * _MINUTE
+        + (free & 1) * (_MINUTE - part)
+        + ((free >> _WEEK // _MINUTE) & 1) * part
+    )
+
+
+# A request scores dozens of candidates, every request of the day asks about the same days,
+# and owners' calendars repeat (same windows, same time zone): cached, scoring a candidate
+# costs a lookup and a few operations on integers instead of dozens of time-zone conversions.
+@lru_cache(maxsize=4096)
+def _free_minutes(
+    windows: tuple[Window, ...], time_zone: str, first_day: int, days: int
+) -> int | None:
+    """A side's free time in the `days` UTC days from `first_day` (counted from 1970-01-01):
+    bit i is set if the owner is free for the i-th minute. None if their free time starts or
+    ends within a minute, as it did in the days of offsets in seconds (before 1972)."""
+    start = _EPOCH + timedelta(days=first_day)
+    free = 0
+    for opens, closes in _free_intervals(windows, time_zone, start, start + timedelta(days=days)):
+        first, first_part = divmod(opens - start, _MINUTE)
+        last, last_part = divmod(closes - start, _MINUTE)
+        if first_part or last_part:
+            return None
+        free |= ((1 << (last - first)) - 1) << first
+    return free
+
+
 def _shared_free_time(
     a: Side, b: Side, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
@@ -356,18 +478,12 @@ def _free_time(side: Side, start: datetime, end: datetime) -> tuple[tuple[dateti
     """The side's weekly windows as concrete, merged UTC intervals between `start` and `end`."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    return _clipped_free_intervals(side.windows, side.time_zone, start, end)
-
-
-@lru_cache(maxsize=4096)
-def _clipped_free_intervals(
-    windows: tuple[Window, ...], time_zone: str, start: datetime, end: datetime
-) -> tuple[tuple[datetime, datetime], ...]:
-    # Expanded from whole UTC days, so that the expansion can be cached for the whole day...
+    # Expanded from whole UTC days, as _free_minutes does, then clipped to the exact span.
     first_day = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     last_day = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    expanded = _free_intervals(windows, time_zone, first_day, last_day + timedelta(days=1))
-    # ...then clipped to the exact span asked for.
+    expanded = _free_intervals(
+        side.windows, side.time_zone, first_day, last_day + timedelta(days=1)
+    )
     return tuple(
         (max(opens, start), min(closes, end))
         for opens, closes in expanded
@@ -375,10 +491,6 @@ def _clipped_free_intervals(
     )
 
 
-# A request scores dozens of candidates, every request of the day asks about the same days,
-# and owners' calendars repeat (same windows, same time zone): cached, scoring a candidate
-# costs a lookup instead of dozens of time-zone conversions.
-@lru_cache(maxsize=4096)
 def _free_intervals(
     windows: tuple[Window, ...], time_zone: str, start: datetime, end: datetime
 ) -> tuple[tuple[datetime, datetime], ...]:

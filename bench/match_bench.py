@@ -91,35 +91,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def explain_candidates(me: Any) -> list[str]:
-    """EXPLAIN ANALYZE of the candidate function's query, planned as the function plans it:
-    a generic plan (prepared, `force_generic_plan`) with the function's planner settings."""
-    from django.db import connection, transaction
-
-    from matching import selectors
-
-    parameters = selectors.candidate_parameters(me, fetch=selectors.fetch_size(20))
-    names = list(selectors.FUNCTION_ARGUMENTS)
-    body = selectors.postgresql_candidates_sql() % {
-        name: f"${position}" for position, name in enumerate(names, start=1)
-    }
-    types = ", ".join(selectors.FUNCTION_ARGUMENTS.values())
-    values = ", ".join(["%s"] * len(names))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off;"
-            " SET LOCAL plan_cache_mode = force_generic_plan"
-        )
-        cursor.execute(f"PREPARE candidates ({types}) AS {body}")
-        cursor.execute(
-            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE candidates ({values})",
-            [parameters[name] for name in names],
-        )
-        lines = [row[0] for row in cursor.fetchall()]
-        cursor.execute("DEALLOCATE candidates")
-    return lines
-
-
 def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Candidate-query and request-phase timings, and (path, token) pairs for the HTTP run."""
     import django
@@ -178,7 +149,7 @@ def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     # The plan of one candidate query, with its real timing: the function's body, as run.
     pet_id, owner_id = picked[0]
     me = selectors.pet_profile(owner=owners[owner_id], pet_id=pet_id)
-    plan_lines = explain_candidates(me)
+    plan_lines = selectors.explain_candidates(me, fetch=selectors.fetch_size(20))
 
     pairs = []
     for pet_id, owner_id in picked:

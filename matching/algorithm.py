@@ -237,12 +237,11 @@ def score(
     }
     reasons: dict[str, Reason] = {}
     total_units = 0
-    for name, weight in WEIGHTS.items():
-        value, detail = parts[name]
-        value = round(value, 4)
-        points = round(value * weight, 4)
-        total_units += round(points * _POINT_UNITS)
-        reasons[name] = {"value": value, "weight": weight, "points": points, "detail": detail}
+    for name in WEIGHTS:
+        reason, units = _reason(name, *parts[name])
+        # A copy: the suggestion is the caller's to keep, or to change.
+        reasons[name] = reason.copy()
+        total_units += units
     return Suggestion(
         score=total_units / _POINT_UNITS,
         distance_km=shown_km,
@@ -251,7 +250,18 @@ def score(
     )
 
 
-# The parts below depend on a few values each, which recur from one candidate to the next.
+# Rounding to 4 decimals is slow, and the parts of a score take a few values each, which recur
+# from one candidate to the next: their reasons are cached.
+@lru_cache(maxsize=4096)
+def _reason(name: str, value: float, detail: str) -> tuple[Reason, int]:
+    """A part's reason, and its points in `_POINT_UNITS`."""
+    weight = WEIGHTS[name]
+    value = round(value, 4)
+    points = round(value * weight, 4)
+    reason: Reason = {"value": value, "weight": weight, "points": points, "detail": detail}
+    return reason, round(points * _POINT_UNITS)
+
+
 @lru_cache(maxsize=256)
 def _ordered_fit(scale: tuple[str, ...], mine: str, theirs: str, noun: str) -> tuple[float, str]:
     """Same step of the scale 1, neighbours 0.5, the two ends 0."""
@@ -289,6 +299,7 @@ def _pair_phrase(pair: frozenset[str]) -> str:
     return f"both {next(iter(pair))}" if len(pair) == 1 else " with ".join(sorted(pair))
 
 
+@lru_cache(maxsize=4096)
 def _together_phrase(together: timedelta) -> str:
     minutes = round(together / timedelta(minutes=1))
     if minutes == 0:
@@ -410,26 +421,27 @@ def _round_up_to_quarter(moment: datetime) -> datetime:
 
 def _time_together(a: Side, b: Side, now: datetime) -> timedelta:
     """How long both owners are free in the week from `now`."""
-    if now.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    since_epoch = now - _EPOCH
-    # The week from `now` is expanded from whole UTC days, as by _clipped_free_intervals.
-    mine = _free_minutes(a.windows, a.time_zone, since_epoch.days, 8)
-    theirs = _free_minutes(b.windows, b.time_zone, since_epoch.days, 8)
-    if mine is None or theirs is None:
-        return sum(
-            (end - start for start, end in _shared_free_time(a, b, now, now + _WEEK)), timedelta()
-        )
-    minute, part = divmod(since_epoch - timedelta(days=since_epoch.days), _MINUTE)
-    free = (mine & theirs) >> minute
-    if not part:
-        return (free & _WEEK_BITS).bit_count() * _MINUTE
-    # `now` is within minute 0: the week is the rest of it, 10,079 whole minutes, and the
-    # start of minute 10,080.
-    return (
-        ((free >> 1) & (_WEEK_BITS >> 1)).bit_count() * _MINUTE
-        + (free & 1) * (_MINUTE - part)
-        + ((free >> _WEEK // _MINUTE) & 1) * part
+    # Counted in minutes of free time (see suggested_slots), for a UTC `now`: a week from a
+    # `now` in another time zone is 7 days on that zone's clock, not always 7 * 24 hours.
+    if now.tzinfo is UTC:
+        since_epoch = now - _EPOCH
+        # Expanded from the whole UTC days that _free_time would expand.
+        mine = _free_minutes(a.windows, a.time_zone, since_epoch.days, 8)
+        theirs = _free_minutes(b.windows, b.time_zone, since_epoch.days, 8)
+        if mine is not None and theirs is not None:
+            minute, part = divmod(since_epoch - timedelta(days=since_epoch.days), _MINUTE)
+            free = (mine & theirs) >> minute
+            if not part:
+                return (free & _WEEK_BITS).bit_count() * _MINUTE
+            # `now` is within minute 0: the week is the rest of it, 10,079 whole minutes, and
+            # the start of minute 10,080.
+            return (
+                ((free >> 1) & (_WEEK_BITS >> 1)).bit_count() * _MINUTE
+                + (free & 1) * (_MINUTE - part)
+                + ((free >> _WEEK // _MINUTE) & 1) * part
+            )
+    return sum(
+        (end - start for start, end in _shared_free_time(a, b, now, now + _WEEK)), timedelta()
     )
 
 
@@ -495,20 +507,18 @@ def _free_intervals(
     windows: tuple[Window, ...], time_zone: str, start: datetime, end: datetime
 ) -> tuple[tuple[datetime, datetime], ...]:
     zone = ZoneInfo(time_zone)
+    windows_on: dict[int, list[Window]] = {}
+    for window in windows:
+        windows_on.setdefault(window.weekday, []).append(window)
     intervals = []
-    day = start.astimezone(zone).date()
-    while day <= end.astimezone(zone).date():
+    day, last_day = start.astimezone(zone).date(), end.astimezone(zone).date()
+    while day <= last_day:
         midnight = datetime.combine(day, time())
-        for window in windows:
-            if window.weekday == day.weekday():
-                opens = _first_moment_showing(
-                    midnight + timedelta(minutes=window.start_minute), zone
-                )
-                closes = _first_moment_showing(
-                    midnight + timedelta(minutes=window.end_minute), zone
-                )
-                if max(opens, start) < min(closes, end):
-                    intervals.append((max(opens, start), min(closes, end)))
+        for window in windows_on.get(day.weekday(), []):
+            opens = _first_moment_showing(midnight + timedelta(minutes=window.start_minute), zone)
+            closes = _first_moment_showing(midnight + timedelta(minutes=window.end_minute), zone)
+            if max(opens, start) < min(closes, end):
+                intervals.append((max(opens, start), min(closes, end)))
         day += timedelta(days=1)
     merged: list[tuple[datetime, datetime]] = []
     for opens, closes in sorted(intervals):
@@ -519,6 +529,8 @@ def _free_intervals(
     return tuple(merged)
 
 
+# Calendars share their hours: 18:00 of a day in a time zone opens or closes many of them.
+@lru_cache(maxsize=16384)
 def _first_moment_showing(wall: datetime, zone: ZoneInfo) -> datetime:
     """The first moment (UTC) a clock in `zone` reads the naive `wall` time or later.
 

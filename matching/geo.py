@@ -1,10 +1,13 @@
-"""Where owners are, as SQL: a Mercator position for PostgreSQL's nearest-first GiST scans.
+"""Where pets are, as SQL: a Mercator position for PostgreSQL's nearest-first GiST scans.
 
 Mercator is conformal, so around any point its scale is the same in every direction
 (1 / cos(latitude)): ordering by planar distance in Mercator coordinates is ordering by ground
 distance, to within the scale's change across a city (about 1 % over 50 km). The built-in `point`
 type and its GiST operator class give nearest-first scans (`<->`) and box filters (`<@`) with no
 extension. Latitudes are clamped to ±85° where Mercator stops being finite.
+
+Each pet carries a copy of its owner's position (`matching_latitude`, `matching_longitude`,
+PostgreSQL only, kept by triggers: see migration 0003), indexed per species.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from matching.algorithm import EARTH_RADIUS_KM
 
 MAX_MERCATOR_LATITUDE = 85.0
 
-POSITION_SQL = (
-    "point(radians({table}.longitude),"
-    " ln(tan(pi() / 4 + radians(greatest(-85.0, least(85.0, {table}.latitude))) / 2)))"
+# Exactly the expression of migration 0003's indexes, or the planner will not use them.
+PET_POSITION_SQL = (
+    "point(radians({pet}.matching_longitude),"
+    " ln(tan(pi() / 4 + radians(greatest(-85.0, least(85.0, {pet}.matching_latitude))) / 2)))"
 )
-INDEX_NAME = "matching_owner_position_gist"
 
 
 def mercator(latitude: float, longitude: float) -> tuple[float, float]:

@@ -2,9 +2,12 @@
 
 from django.db import migrations
 
-from matching.geo import INDEX_NAME, POSITION_SQL
-
-POSITION = POSITION_SQL.format(table="accounts_user")
+# Frozen here: later migrations replace this index (0003), and matching.geo moves on.
+INDEX_NAME = "matching_owner_position_gist"
+POSITION = (
+    "point(radians(accounts_user.longitude),"
+    " ln(tan(pi() / 4 + radians(greatest(-85.0, least(85.0, accounts_user.latitude))) / 2)))"
+)
 
 
 def create_index(apps, schema_editor):  # type: ignore[no-untyped-def]

@@ -73,7 +73,8 @@ GOOD_PAIR_BONUS: Final = 0.15
 POOR_PAIR_PENALTY: Final = 0.2
 ANXIOUS_PENALTY: Final = 0.1
 
-_QUARTER = timedelta(minutes=15)
+_QUARTER_MINUTES = 15
+_QUARTER = timedelta(minutes=_QUARTER_MINUTES)
 _MINUTE = timedelta(minutes=1)
 _WEEK = timedelta(days=7)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -81,7 +82,9 @@ _MINUTES_PER_DAY = 24 * 60
 # Free time as bits, one a minute (see _free_minutes): a week of them, and the quarter hours of
 # the slots' lookahead.
 _WEEK_BITS = (1 << _WEEK // _MINUTE) - 1
-_QUARTER_HOUR_BITS = sum(1 << minute for minute in range(0, SLOT_LOOKAHEAD // _MINUTE, 15))
+_QUARTER_HOUR_BITS = sum(
+    1 << minute for minute in range(0, SLOT_LOOKAHEAD // _MINUTE, _QUARTER_MINUTES)
+)
 # Points are counted in ten-thousandths, so that they and the score have 4 decimals.
 _POINT_UNITS = 10_000
 
@@ -250,8 +253,8 @@ def score(
     )
 
 
-# Rounding to 4 decimals is slow, and the parts of a score take a few values each, which recur
-# from one candidate to the next: their reasons are cached.
+# Rounding to 4 decimals is slow, and each part of a score depends on a few values that recur
+# from one candidate to the next: the parts and their reasons are cached.
 @lru_cache(maxsize=4096)
 def _reason(name: str, value: float, detail: str) -> tuple[Reason, int]:
     """A part's reason, and its points in `_POINT_UNITS`."""
@@ -319,36 +322,35 @@ def suggested_slots(
     """The next `count` UTC start times, on quarter hours strictly after `now` and within
     14 days, when both owners are free for `duration`. At most one a day (in either owner's
     calendar), the earliest that fits; fewer if there are fewer."""
-    earliest = _round_up_to_quarter(now)
-    if earliest == now:
-        earliest += _QUARTER
-    end = now + SLOT_LOOKAHEAD
     minutes, part = divmod(duration, _MINUTE)
-    # Slots are found among the minutes of both owners' free time. That takes whole minutes,
-    # and a UTC `now`: otherwise a slot clipped to `now` would carry `now`'s time zone.
+    # Found on minute bits where they tell exactly: for a `duration` of whole minutes and a `now`
+    # in UTC (from intervals, a slot at the first quarter hour after `now` has its time zone).
     if now.tzinfo is UTC and minutes > 0 and not part:
+        earliest, end = _first_quarter_after(now), now + SLOT_LOOKAHEAD
         since_epoch = earliest - _EPOCH
-        first_day = since_epoch.days
-        days = (end - _EPOCH).days + 1 - first_day
+        # The whole UTC days that _free_time would expand.
+        first_day, days = since_epoch.days, (end - _EPOCH).days + 1 - since_epoch.days
         mine = _free_minutes(a.windows, a.time_zone, first_day, days)
         theirs = _free_minutes(b.windows, b.time_zone, first_day, days)
         if mine is not None and theirs is not None:
-            # Bit 0 is `earliest`; the last whole minute before `end` is the last bit kept.
+            # Bit 0 is `earliest`; the last bit kept is the last whole minute before `end`.
             free = (mine & theirs) >> (since_epoch.seconds // 60)
             free &= (1 << ((end - earliest) // _MINUTE)) - 1
             starts = _slot_starts(
-                free, minutes, count, since_epoch // _MINUTE, (a.time_zone, b.time_zone)
+                free, minutes, count, since_epoch // _MINUTE, a.time_zone, b.time_zone
             )
             return [earliest + start * _MINUTE for start in starts]
-    return _slots_in_shared_free_time(a, b, now, earliest, count, duration)
+    return _slots_in_shared_free_time(a, b, now, count, duration)
 
 
 def _slot_starts(
-    free: int, duration: int, count: int, epoch_minute: int, time_zones: tuple[str, str]
+    free: int, duration: int, count: int, epoch_minute: int, a_zone: str, b_zone: str
 ) -> list[int]:
-    """`_slots_in_shared_free_time` on bits: `free` has a bit for each minute both owners are
-    free, from `epoch_minute` (a quarter hour) on; slots are minutes counted from there."""
-    # A quarter hour can start a slot if the `duration` minutes from it are free.
+    """The slots `_slots_in_shared_free_time` finds, in minutes from `epoch_minute` (a quarter
+    hour since 1970-01-01 UTC), found on `free`: a bit for each minute both owners are free,
+    from `epoch_minute` on. Durations are in minutes too."""
+    # A quarter hour fits a slot if the `duration` minutes from it are free: AND shifted
+    # copies, each step checking up to twice as many minutes.
     fits = free
     checked = 1
     while checked < duration:
@@ -358,30 +360,34 @@ def _slot_starts(
     fits &= _QUARTER_HOUR_BITS
     slots: list[int] = []
     days_taken: set[tuple[int, int]] = set()
-    # Each stretch of free time is tried from its first quarter hour that fits, if any.
     closes = 0
-    while len(slots) < count and fits >> closes:
+    while len(slots) < count:
+        # Each stretch of free time is tried from its first quarter hour, which is also the
+        # first to fit, if any does: skip those that none fits.
         later = fits >> closes
+        if not later:
+            break
         start = closes + (later & -later).bit_length() - 1
         stretch = free >> start
+        # x ^ (x + 1) has a bit for each of the trailing ones of x, and one more.
         closes = start + (stretch ^ (stretch + 1)).bit_length() - 1
         while len(slots) < count and start + duration <= closes:
-            (day_a, next_a), (day_b, next_b) = (
-                _local_day(time_zone, epoch_minute + start) for time_zone in time_zones
-            )
+            day_a, next_day_a = _local_day(a_zone, epoch_minute + start)
+            day_b, next_day_b = _local_day(b_zone, epoch_minute + start)
             days = {(0, day_a), (1, day_b)}
             if not days & days_taken:
                 slots.append(start)
                 days_taken |= days
-            start = max(start + 15, max(next_a, next_b) - epoch_minute)
+            start = max(start + _QUARTER_MINUTES, max(next_day_a, next_day_b) - epoch_minute)
     return slots
 
 
+# Slots start at a few quarter hours of each day, much the same for every pair.
 @lru_cache(maxsize=16384)
 def _local_day(time_zone: str, epoch_minute: int) -> tuple[int, int]:
     """The date (as an ordinal) a clock in `time_zone` shows `epoch_minute` minutes after
-    1970-01-01 UTC, and the first quarter hour (in minutes since then) when it shows a later
-    date. Slots start at a few quarter hours of each day, the same for every pair."""
+    1970-01-01 UTC, and where `_slots_in_shared_free_time` looks for the next day's slot: the
+    first quarter hour from the clock's next midnight (in minutes since 1970-01-01 too)."""
     zone = ZoneInfo(time_zone)
     moment = _EPOCH + epoch_minute * _MINUTE
     next_day = _round_up_to_quarter(_next_midnight(moment, zone))
@@ -389,12 +395,13 @@ def _local_day(time_zone: str, epoch_minute: int) -> tuple[int, int]:
 
 
 def _slots_in_shared_free_time(
-    a: Side, b: Side, now: datetime, earliest: datetime, count: int, duration: timedelta
+    a: Side, b: Side, now: datetime, count: int, duration: timedelta
 ) -> list[datetime]:
+    """`suggested_slots` from intervals of shared free time."""
     zones = ZoneInfo(a.time_zone), ZoneInfo(b.time_zone)
     slots: list[datetime] = []
     days_taken: set[tuple[int, date]] = set()
-    for opens, closes in _shared_free_time(a, b, earliest, now + SLOT_LOOKAHEAD):
+    for opens, closes in _shared_free_time(a, b, _first_quarter_after(now), now + SLOT_LOOKAHEAD):
         start = _round_up_to_quarter(opens)
         while len(slots) < count and start + duration <= closes:
             days = {(side, start.astimezone(zone).date()) for side, zone in enumerate(zones)}
@@ -413,6 +420,12 @@ def _next_midnight(moment: datetime, zone: ZoneInfo) -> datetime:
     return _first_moment_showing(datetime.combine(tomorrow, time()), zone)
 
 
+def _first_quarter_after(moment: datetime) -> datetime:
+    """Where slots may start: the first quarter hour strictly after `moment`."""
+    earliest = _round_up_to_quarter(moment)
+    return earliest + _QUARTER if earliest == moment else earliest
+
+
 def _round_up_to_quarter(moment: datetime) -> datetime:
     # In UTC; every time zone in use today is offset by whole quarter hours, so this is a
     # quarter hour in local time as well.
@@ -421,11 +434,11 @@ def _round_up_to_quarter(moment: datetime) -> datetime:
 
 def _time_together(a: Side, b: Side, now: datetime) -> timedelta:
     """How long both owners are free in the week from `now`."""
-    # Counted in minutes of free time (see suggested_slots), for a UTC `now`: a week from a
-    # `now` in another time zone is 7 days on that zone's clock, not always 7 * 24 hours.
+    # On minute bits if `now` is in UTC: a week from a `now` in another time zone is 7 days on
+    # that zone's clock, not always 7 * 24 hours.
     if now.tzinfo is UTC:
         since_epoch = now - _EPOCH
-        # Expanded from the whole UTC days that _free_time would expand.
+        # The whole UTC days that _free_time would expand.
         mine = _free_minutes(a.windows, a.time_zone, since_epoch.days, 8)
         theirs = _free_minutes(b.windows, b.time_zone, since_epoch.days, 8)
         if mine is not None and theirs is not None:
@@ -446,15 +459,15 @@ def _time_together(a: Side, b: Side, now: datetime) -> timedelta:
 
 
 # A request scores dozens of candidates, every request of the day asks about the same days,
-# and owners' calendars repeat (same windows, same time zone): cached, scoring a candidate
-# costs a lookup and a few operations on integers instead of dozens of time-zone conversions.
-@lru_cache(maxsize=4096)
+# and owners' calendars repeat (same windows, same time zone): cached, the shared free time
+# of two owners is an AND of two cached integers, instead of dozens of time-zone conversions.
+@lru_cache(maxsize=8192)
 def _free_minutes(
     windows: tuple[Window, ...], time_zone: str, first_day: int, days: int
 ) -> int | None:
-    """A side's free time in the `days` UTC days from `first_day` (counted from 1970-01-01):
-    bit i is set if the owner is free for the i-th minute. None if their free time starts or
-    ends within a minute, as it did in the days of offsets in seconds (before 1972)."""
+    """An owner's free time in the `days` UTC days from day `first_day` (1970-01-01 is day 0):
+    bit i is set if they are free in minute i. None if it starts or ends within a minute (as
+    free time could, in the days of offsets in seconds, before 1972)."""
     start = _EPOCH + timedelta(days=first_day)
     free = 0
     for opens, closes in _free_intervals(windows, time_zone, start, start + timedelta(days=days)):
@@ -490,7 +503,7 @@ def _free_time(side: Side, start: datetime, end: datetime) -> tuple[tuple[dateti
     """The side's weekly windows as concrete, merged UTC intervals between `start` and `end`."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    # Expanded from whole UTC days, as _free_minutes does, then clipped to the exact span.
+    # Expanded from whole UTC days, as for _free_minutes, then clipped to the exact span.
     first_day = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     last_day = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     expanded = _free_intervals(
@@ -507,18 +520,21 @@ def _free_intervals(
     windows: tuple[Window, ...], time_zone: str, start: datetime, end: datetime
 ) -> tuple[tuple[datetime, datetime], ...]:
     zone = ZoneInfo(time_zone)
-    windows_on: dict[int, list[Window]] = {}
+    # From midnight, by weekday.
+    windows_on: dict[int, list[tuple[timedelta, timedelta]]] = {}
     for window in windows:
-        windows_on.setdefault(window.weekday, []).append(window)
+        windows_on.setdefault(window.weekday, []).append(
+            (timedelta(minutes=window.start_minute), timedelta(minutes=window.end_minute))
+        )
     intervals = []
     day, last_day = start.astimezone(zone).date(), end.astimezone(zone).date()
     while day <= last_day:
         midnight = datetime.combine(day, time())
-        for window in windows_on.get(day.weekday(), []):
-            opens = _first_moment_showing(midnight + timedelta(minutes=window.start_minute), zone)
-            closes = _first_moment_showing(midnight + timedelta(minutes=window.end_minute), zone)
-            if max(opens, start) < min(closes, end):
-                intervals.append((max(opens, start), min(closes, end)))
+        for window_start, window_end in windows_on.get(day.weekday(), []):
+            opens = max(_first_moment_showing(midnight + window_start, zone), start)
+            closes = min(_first_moment_showing(midnight + window_end, zone), end)
+            if opens < closes:
+                intervals.append((opens, closes))
         day += timedelta(days=1)
     merged: list[tuple[datetime, datetime]] = []
     for opens, closes in sorted(intervals):

@@ -1,4 +1,5 @@
-"""The pure scoring core: exact examples (distances, DST weeks, one scored pair) and properties."""
+"""The pure scoring core: exact examples (distances, DST weeks, one scored pair) and properties,
+including that free time counted on minute bits is as counted on intervals."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from matching import algorithm
 from matching.algorithm import (
     ENERGY_LEVELS,
     GOOD_PAIRS,
@@ -693,3 +696,112 @@ def test_suggested_slots_fit_both_calendars(pair, count, duration):
         assert (slot.minute % 15, slot.second, slot.microsecond) == (0, 0, 0)
         assert_free_throughout(a, slot, slot + duration)
         assert_free_throughout(b, slot, slot + duration)
+
+
+# --- minute bits against intervals ------------------------------------------------------------
+
+# Free time is counted on bits, one a minute; the intervals it used to be counted on are kept as
+# the reference (and the fallback). Zones whose clocks change by an hour (London, New York,
+# St John's at -3:30), by half an hour (Lord Howe), at +12:45 (Chatham), or never.
+MINUTE_TIME_ZONES = [
+    "UTC",
+    "Europe/London",
+    "America/New_York",
+    "America/St_Johns",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+]
+# When their clocks change (UTC days). Until 2011 St John's changed at 00:01: going back, its
+# clock showed the new day for a minute, then the old one again for an hour.
+MINUTE_CLOCK_CHANGES = [
+    ("Europe/London", utc(2025, 3, 30)),
+    ("Europe/London", utc(2025, 10, 26)),
+    ("America/New_York", utc(2025, 3, 9)),
+    ("America/New_York", utc(2025, 11, 2)),
+    ("America/St_Johns", utc(2025, 3, 9)),
+    ("America/St_Johns", utc(2025, 11, 2)),
+    ("America/St_Johns", utc(2010, 3, 14)),
+    ("America/St_Johns", utc(2010, 11, 7)),
+    ("Australia/Lord_Howe", utc(2025, 4, 5)),
+    ("Australia/Lord_Howe", utc(2025, 10, 4)),
+    ("Pacific/Chatham", utc(2025, 4, 5)),
+    ("Pacific/Chatham", utc(2025, 9, 27)),
+]
+minute_time_zones_strategy = st.sampled_from(MINUTE_TIME_ZONES)
+
+
+@st.composite
+def minute_pairs_strategy(draw: st.DrawFn) -> tuple[Side, Side, datetime]:
+    """Two sides in MINUTE_TIME_ZONES and a UTC `now` to the microsecond, or on a quarter hour
+    as the matches endpoint asks; half the time, one side's clocks change within 14 days."""
+    a = replace(draw(sides_strategy), time_zone=draw(minute_time_zones_strategy))
+    b = replace(draw(sides_strategy), time_zone=draw(minute_time_zones_strategy))
+    if draw(st.booleans()):
+        zone, change = draw(st.sampled_from(MINUTE_CLOCK_CHANGES))
+        a = replace(a, time_zone=zone)
+        before = draw(st.integers(-86_400 * 10**6, 14 * 86_400 * 10**6))
+        now = change - timedelta(microseconds=before)
+    else:
+        now = draw(
+            st.datetimes(
+                min_value=datetime(1980, 1, 1),  # noqa: DTZ001
+                max_value=datetime(2040, 12, 31),  # noqa: DTZ001
+                timezones=st.just(UTC),
+            )
+        )
+    if draw(st.booleans()):
+        now -= (now - datetime(1970, 1, 1, tzinfo=UTC)) % timedelta(minutes=15)
+    return a, b, now
+
+
+@settings(SLOW_PROPERTIES, max_examples=300)
+@given(pair=minute_pairs_strategy())
+def test_time_together_on_minute_bits_is_as_on_intervals(pair):
+    a, b, now = pair
+
+    # when: counted on minute bits, the intervals out of reach
+    with mock.patch.object(algorithm, "_shared_free_time", side_effect=AssertionError):
+        together = algorithm._time_together(a, b, now)
+
+    # then: to the microsecond
+    intervals = algorithm._shared_free_time(a, b, now, now + timedelta(days=7))
+    assert together == sum((end - start for start, end in intervals), timedelta())
+
+
+# Free from Monday 22:00 to Tuesday 00:59: Tuesday's first hour does not fit.
+LATE_MONDAY = (Window(0, 22 * 60, 24 * 60), Window(1, 0, 59))
+# Free on Mondays 11:00-13:00: a fortnight after 12:00:30, 11:00 for 61 minutes ends too late.
+MONDAY_LUNCH = (Window(0, 11 * 60, 13 * 60),)
+
+
+@settings(SLOW_PROPERTIES, max_examples=300)
+@example(
+    pair=(make_side(windows=LATE_MONDAY), make_side(windows=ALL_WEEK), MONDAY),
+    count=2,
+    duration=timedelta(hours=1),
+)
+@example(
+    pair=(
+        make_side(windows=MONDAY_LUNCH),
+        make_side(windows=ALL_WEEK),
+        MONDAY.replace(hour=12, second=30),
+    ),
+    count=3,
+    duration=timedelta(minutes=61),
+)
+@given(
+    pair=minute_pairs_strategy(),
+    count=st.integers(0, 4),
+    duration=st.sampled_from([timedelta(minutes=15), timedelta(hours=1), timedelta(hours=2)])
+    | st.integers(1, 8 * 60).map(lambda minutes: timedelta(minutes=minutes)),
+)
+def test_slots_on_minute_bits_are_as_on_intervals(pair, count, duration):
+    a, b, now = pair
+
+    # when: found on minute bits, the intervals out of reach
+    with mock.patch.object(algorithm, "_shared_free_time", side_effect=AssertionError):
+        slots = suggested_slots(a, b, now, count, duration)
+
+    # then
+    assert slots == algorithm._slots_in_shared_free_time(a, b, now, count, duration)

@@ -163,6 +163,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Suggestions kept until a pet, preference, owner, block or pass within reach changes
+# (matching.cache; PostgreSQL only). Off: every request computes them.
+MATCHES_CACHE = env_bool("MATCHES_CACHE", True)
+
 # --- Accounts and auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -27,36 +27,38 @@ from matching import algorithm
 from matching.geo import PET_POSITION_SQL, degree_box, mercator, mercator_span
 from pets.models import Energy, Size, Species, bit, mask, unmask
 
-# What matching reads of a pet, its preferences and its owner: (SQL expression, PostgreSQL type).
+# What matching reads of a pet, its preferences and its owner: (name, SQL, PostgreSQL type).
 # The first twelve are the pet's public profile, as pets.api.serializers.PetOutput shows it.
 # JSON columns come as text: they are parsed once per distinct value (`_tags`, `_windows`).
-_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("p.id", "bigint"),
-    ("p.owner_id", "bigint"),
-    ("p.name", "varchar"),
-    ("p.species", "varchar"),
-    ("p.breed", "varchar"),
-    ("p.age", "smallint"),
-    ("p.size", "varchar"),
-    ("p.energy", "varchar"),
-    ("CAST(p.temperament AS text)", "text"),
-    ("p.vaccinated", "boolean"),
-    ("p.bio", "text"),
-    ("p.created_at", "timestamptz"),
-    ("pr.max_distance_km", "double precision"),
-    ("pr.species_mask", "smallint"),
-    ("pr.sizes_mask", "smallint"),
-    ("pr.energy_mask", "smallint"),
-    ("pr.min_age", "smallint"),
-    ("pr.max_age", "smallint"),
-    ("pr.require_vaccinated", "boolean"),
-    ("CAST(pr.availability AS text)", "text"),
-    ("u.username", "varchar"),
-    ("u.time_zone", "varchar"),
-    ("u.latitude", "double precision"),
-    ("u.longitude", "double precision"),
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("id", "p.id", "bigint"),
+    ("owner_id", "p.owner_id", "bigint"),
+    ("name", "p.name", "varchar"),
+    ("species", "p.species", "varchar"),
+    ("breed", "p.breed", "varchar"),
+    ("age", "p.age", "smallint"),
+    ("size", "p.size", "varchar"),
+    ("energy", "p.energy", "varchar"),
+    ("temperament", "CAST(p.temperament AS text)", "text"),
+    ("vaccinated", "p.vaccinated", "boolean"),
+    ("bio", "p.bio", "text"),
+    ("created_at", "p.created_at", "timestamptz"),
+    ("max_distance_km", "pr.max_distance_km", "double precision"),
+    ("species_mask", "pr.species_mask", "smallint"),
+    ("sizes_mask", "pr.sizes_mask", "smallint"),
+    ("energy_mask", "pr.energy_mask", "smallint"),
+    ("min_age", "pr.min_age", "smallint"),
+    ("max_age", "pr.max_age", "smallint"),
+    ("require_vaccinated", "pr.require_vaccinated", "boolean"),
+    ("availability", "CAST(pr.availability AS text)", "text"),
+    ("username", "u.username", "varchar"),
+    ("time_zone", "u.time_zone", "varchar"),
+    ("latitude", "u.latitude", "double precision"),
+    ("longitude", "u.longitude", "double precision"),
 )
-_SELECT = ", ".join(expression for expression, _ in _COLUMNS)
+_SELECT = ", ".join(expression for _, expression, _ in _COLUMNS)
+_AT = {name: index for index, (name, _, _) in enumerate(_COLUMNS)}
+_PUBLIC = tuple(name for name, _, _ in _COLUMNS[: _AT["created_at"] + 1])
 
 # Only code constants are interpolated into the SQL here and below; values are parameters.
 _PET_SQL = f"""
@@ -198,7 +200,7 @@ def candidates_function_sql() -> str:
     query = postgresql_candidates_sql() % {name: f"_{name}" for name in FUNCTION_ARGUMENTS}
     arguments = ", ".join(f"_{name} {kind}" for name, kind in FUNCTION_ARGUMENTS.items())
     columns = ", ".join(
-        [f"c{index} {kind}" for index, (_, kind) in enumerate(_COLUMNS)]
+        [f"c{index} {kind}" for index, (_, _, kind) in enumerate(_COLUMNS)]
         + ["nearness double precision"]
     )
     return f"""
@@ -252,18 +254,43 @@ def install_candidates_function(using: str = "default") -> None:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """A pet as matching reads it: its public profile (JSON-ready, as `PetOutput` renders it),
-    its side for scoring, and its owner. The owner's coordinates never leave the server."""
+    """A pet as matching reads it: its side for scoring, its owner, and the row its public
+    profile comes from (built only for the pets shown). The owner's coordinates never leave
+    the server."""
 
-    public: dict[str, Any]
+    row: tuple[Any, ...]
     side: algorithm.Side
-    owner_username: str
-    latitude: float | None
-    longitude: float | None
+
+    def __getitem__(self, column: str) -> Any:
+        return self.row[_AT[column]]
 
     @property
     def pet_id(self) -> int:
-        return int(self.public["id"])
+        return int(self["id"])
+
+    @property
+    def owner_id(self) -> int:
+        return int(self["owner_id"])
+
+    @property
+    def owner_username(self) -> str:
+        return str(self["username"])
+
+    @property
+    def latitude(self) -> float | None:
+        return self["latitude"]  # type: ignore[no-any-return]
+
+    @property
+    def longitude(self) -> float | None:
+        return self["longitude"]  # type: ignore[no-any-return]
+
+    def public(self) -> dict[str, Any]:
+        """The pet's public profile, JSON-ready, as pets.api.serializers.PetOutput shows it."""
+        profile = {name: self[name] for name in _PUBLIC}
+        profile["temperament"] = list(_tags(profile["temperament"]))
+        profile["vaccinated"] = bool(profile["vaccinated"])
+        profile["created_at"] = iso_8601(profile["created_at"])
+        return profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,51 +306,65 @@ class Candidate:
 
 
 def _profile(row: tuple[Any, ...]) -> Profile:
-    (
-        pet_id, owner_id, name, species, breed, age, size, energy, temperament, vaccinated, bio,
-        created_at, max_distance_km, species_mask, sizes_mask, energy_mask, min_age, max_age,
-        require_vaccinated, availability, username, time_zone, latitude, longitude,
-    ) = row  # fmt: skip
-    tags = _tags(temperament)
+    """A row of `_COLUMNS` as a profile. Equal traits, wishes and calendars share one object
+    (they repeat across pets), which also keeps scoring's cache lookups cheap."""
+    traits = [row[_AT[name]] for name in _TRAITS]
+    wants = [row[_AT[name]] for name in _WANTS]
     return Profile(
-        public={
-            "id": pet_id,
-            "owner_id": owner_id,
-            "name": name,
-            "species": species,
-            "breed": breed,
-            "age": age,
-            "size": size,
-            "energy": energy,
-            "temperament": list(tags),
-            "vaccinated": bool(vaccinated),
-            "bio": bio,
-            "created_at": iso_8601(created_at),
-        },
+        row=row,
         side=algorithm.Side(
-            traits=algorithm.PetTraits(
-                species=species,
-                size=size,
-                energy=energy,
-                age=age,
-                temperament=frozenset(tags),
-                vaccinated=bool(vaccinated),
-            ),
-            wants=algorithm.Wants(
-                max_distance_km=max_distance_km,
-                species=_unmasked(Species, species_mask),
-                sizes=_unmasked(Size, sizes_mask),
-                energy=_unmasked(Energy, energy_mask),
-                min_age=min_age,
-                max_age=max_age,
-                require_vaccinated=bool(require_vaccinated),
-            ),
-            windows=_windows(availability),
-            time_zone=time_zone,
+            traits=_traits(*traits),
+            wants=_wants(*wants),
+            windows=_windows(row[_AT["availability"]]),
+            time_zone=row[_AT["time_zone"]],
         ),
-        owner_username=username,
-        latitude=latitude,
-        longitude=longitude,
+    )
+
+
+_TRAITS = ("species", "age", "size", "energy", "temperament", "vaccinated")
+_WANTS = (
+    "max_distance_km", "species_mask", "sizes_mask", "energy_mask", "min_age", "max_age",
+    "require_vaccinated",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _traits(
+    species: str,
+    age: int,
+    size: str,
+    energy: str,
+    temperament: str,
+    vaccinated: bool,
+) -> algorithm.PetTraits:
+    return algorithm.PetTraits(
+        species=species,
+        size=size,
+        energy=energy,
+        age=age,
+        temperament=frozenset(_tags(temperament)),
+        vaccinated=bool(vaccinated),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _wants(
+    max_distance_km: float,
+    species_mask: int,
+    sizes_mask: int,
+    energy_mask: int,
+    min_age: int,
+    max_age: int,
+    require_vaccinated: bool,
+) -> algorithm.Wants:
+    return algorithm.Wants(
+        max_distance_km=max_distance_km,
+        species=_unmasked(Species, species_mask),
+        sizes=_unmasked(Size, sizes_mask),
+        energy=_unmasked(Energy, energy_mask),
+        min_age=min_age,
+        max_age=max_age,
+        require_vaccinated=bool(require_vaccinated),
     )
 
 
@@ -358,7 +399,7 @@ def candidate_parameters(me: Profile, *, fetch: int) -> dict[str, Any]:
         raise ValueError("the owner has no location")
     traits, wants = me.side.traits, me.side.wants
     parameters = {
-        "owner_id": me.public["owner_id"],
+        "owner_id": me.owner_id,
         "pet_id": me.pet_id,
         "species_mask": mask(Species, list(wants.species)),
         "sizes_mask": mask(Size, list(wants.sizes)),
@@ -422,7 +463,7 @@ def match_candidates(me: Profile, *, fetch: int) -> list[Candidate]:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_QUARTER = timedelta(minutes=15)
+QUARTER = timedelta(minutes=15)
 FETCH_FACTOR = 2
 MIN_FETCH = 40
 MAX_FETCH = 100
@@ -451,21 +492,22 @@ def pet_profile(*, owner: User, pet_id: int) -> Profile:
 
 
 def pet_matches(*, owner: User, pet_id: int, limit: int, now: datetime) -> list[Match]:
-    """Suggestions for one of `owner`'s pets, best first.
+    """Suggestions for one of `owner`'s pets, best first (NotFound, or Conflict without a
+    location)."""
+    return matches_of(pet_profile(owner=owner, pet_id=pet_id), limit=limit, now=now)
+
+
+def matches_of(me: Profile, *, limit: int, now: datetime) -> list[Match]:
+    """Suggestions for the pet `me`, best first.
 
     The nearest `FETCH_FACTOR * limit` pets that pass every hard filter are scored, and the best
     `limit` of them returned: ranking every pet within reach would cost time in proportion to
     how crowded the city is, while the nearest few dozen already hold the best suggestions
     (distance weighs most in the score).
     """
-    me = pet_profile(owner=owner, pet_id=pet_id)
-    if me.latitude is None or me.longitude is None:
-        raise Conflict("Set your location on your profile to get suggestions for your pets.")
+    require_location(me)
     candidates = match_candidates(me, fetch=fetch_size(limit))
-    # Scored as of the last quarter hour: the slots are the same (they start on the next
-    # quarter hour anyway), "this week" moves by at most 15 minutes, and every request in the
-    # quarter hour reuses the calendars the first one expanded.
-    now = now - (now - _EPOCH) % _QUARTER
+    now = as_of(now)
     scored = [
         (
             algorithm.score(
@@ -484,3 +526,17 @@ def pet_matches(*, owner: User, pet_id: int, limit: int, now: datetime) -> list[
         )
         for suggestion, candidate in scored[:limit]
     ]
+
+
+def require_location(me: Profile) -> tuple[float, float]:
+    """`me`'s owner's coordinates; Conflict without them."""
+    if me.latitude is None or me.longitude is None:
+        raise Conflict("Set your location on your profile to get suggestions for your pets.")
+    return me.latitude, me.longitude
+
+
+def as_of(now: datetime) -> datetime:
+    """The moment suggestions are scored as of: the last quarter hour. The slots are the same
+    (they start on the next quarter hour anyway), "this week" moves by at most 15 minutes, and
+    every request in the quarter hour shares the calendars the first one expanded."""
+    return now - (now - _EPOCH) % QUARTER

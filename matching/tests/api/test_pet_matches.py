@@ -312,20 +312,28 @@ def test_suggested_slots_are_upcoming_times_with_an_offset(owner, make_user, cli
 
 
 @pytest.mark.parametrize("candidates", [3, 30])
+@pytest.mark.parametrize("cached", [False, True], ids=["computed", "cached"])
 def test_the_query_count_does_not_grow_with_the_candidates(
-    owner, make_user, client_for, django_assert_num_queries, candidates
+    owner, make_user, client_for, django_assert_num_queries, settings, candidates, cached
 ):
     # given
+    settings.MATCHES_CACHE = cached
     mine = pet_of(place(owner, HOME))
     for index in range(candidates):
         pet_of(place(make_user(), offset(0.1 * index, 0.05 * index)))
     client = client_for(owner)
 
-    # when / then: the token's user and session, the caller's pet with its preferences and
-    # location, and the candidates (on PostgreSQL one call of the candidate function)
-    with django_assert_num_queries(3):
+    # when / then: computed, the token's user and session, the caller's pet with its
+    # preferences and location, and the candidates (on PostgreSQL one call of the candidate
+    # function); to be kept, also the counters it depends on, in a savepoint (a transaction of
+    # its own outside tests)
+    with django_assert_num_queries(6 if cached else 3):
         response = client.get(matches_url(mine.pk, limit=50))
     assert len(suggested_pet_ids(response)) == candidates
+    # and served again from the cache: the token's user and session, and the counters
+    with django_assert_num_queries(2 if cached else 3):
+        again = client.get(matches_url(mine.pk, limit=50))
+    assert again.json() == response.json()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,8 +3,9 @@
 Loads demo pets with seed_demo across 20 metros, the densest (Tokyo) holding 20 % of them, into
 its own PostgreSQL database; picks pets in dense areas (within 5 km of central Tokyo); then
   1. times the candidate query alone (matching.selectors.match_candidates) and shows its plan,
-  2. splits one request's time into SQL, scoring (Python) and serialization, in process,
-  3. drives the endpoint through daphne (`manage.py serve`) with wrk, 16 connections.
+  2. splits one request's time into SQL, scoring (Python) and the rest of the view, in process,
+  3. drives the endpoint through daphne (`manage.py serve`) with wrk, 16 connections: once
+     computing every answer (MATCHES_CACHE=0), once keeping answers (matching.cache).
 Prints one JSON object per population size. seed_demo is additive, so 100k is loaded first and
 then topped up to 1M.
 
@@ -96,7 +97,8 @@ def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     import django
 
     sys.path.insert(0, str(ROOT))
-    os.environ.update(ENV)
+    # The engine itself: every answer computed, none kept (the HTTP runs measure both).
+    os.environ.update({**ENV, "MATCHES_CACHE": "0"})
     django.setup()
     from django.db import connection
     from django.utils import timezone
@@ -143,7 +145,7 @@ def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         force_authenticate(request, user=owner)
         started = time.perf_counter()
         response = view(request, pet_id=pet_id)
-        response.render()
+        assert response.status_code == 200, response.content
         render_ms.append(max(0.0, (time.perf_counter() - started) * 1000 - whole))
 
     # The plan of one candidate query, with its real timing: the function's body, as run.
@@ -170,13 +172,13 @@ def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
 
 
 def over_http(
-    pairs: list[tuple[str, str]], clients: int, duration: int, workers: int
+    pairs: list[tuple[str, str]], clients: int, duration: int, workers: int, *, kept: bool
 ) -> dict[str, Any]:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, "MATCHES_CACHE": "1" if kept else "0"},
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -236,11 +238,15 @@ def main() -> None:
         )
         figures, pairs = json.loads(probe.stdout)
         figures["load_s"] = load_s
-        figures["http"] = over_http(
-            [tuple(pair) for pair in pairs], args.clients, args.duration, args.workers
-        )
-        figures["http"]["clients"] = args.clients
-        figures["http"]["server"] = f"manage.py serve --workers {args.workers}"
+        for name, kept in (("http_computed", False), ("http_kept", True)):
+            figures[name] = over_http(
+                [tuple(pair) for pair in pairs], args.clients, args.duration, args.workers,
+                kept=kept,
+            )  # fmt: skip
+            figures[name]["clients"] = args.clients
+            figures[name]["server"] = (
+                f"manage.py serve --workers {args.workers}, MATCHES_CACHE={int(kept)}"
+            )
         print(json.dumps(figures), flush=True)
 
 

@@ -8,8 +8,8 @@ under the pet's reach and its owner's own) and their sum when it was computed. C
 grow, so an unchanged sum means nothing the entry depends on changed: the entry is served. Any
 write within reach, a block either way or a pass, and the entry is computed again.
 
-Entries are kept per quarter hour, as suggestions are scored (`selectors.as_of`). Only with
-PostgreSQL (the counters are its triggers') and when `MATCHES_CACHE` is on.
+Entries are kept in Redis per quarter hour, as suggestions are scored (`selectors.as_of`). Only
+with PostgreSQL (the counters are its triggers'), Redis, and `MATCHES_CACHE` on.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from rest_framework.renderers import JSONRenderer
 
 from accounts.models import User
+from config import redis as shared_redis
 from matching import selectors
 from matching.geo import degree_box
 
 # As migration 0004's `matching_cell`.
 CELL_DEGREES = 0.25
-_KEY = "matching:suggestions:v1:{pet_id}:{owner_id}:{limit}:{as_of}"
+_KEY = "pawdate:matching:suggestions:v1:{pet_id}:{owner_id}:{limit}:{as_of}"
 _GENERATION_SQL = (
     "SELECT coalesce(sum(generation), 0) FROM matching_generation WHERE cell = ANY(%s)"
 )
@@ -63,7 +63,11 @@ def _generation(cells: list[int]) -> int:
 
 
 def enabled() -> bool:
-    return bool(settings.MATCHES_CACHE) and connection.vendor == "postgresql"
+    return (
+        bool(settings.MATCHES_CACHE)
+        and bool(settings.REDIS_URLS)
+        and connection.vendor == "postgresql"
+    )
 
 
 def suggestions_json(*, owner: User, pet_id: int, limit: int, now: datetime) -> bytes:
@@ -72,16 +76,27 @@ def suggestions_json(*, owner: User, pet_id: int, limit: int, now: datetime) -> 
         return render(selectors.pet_matches(owner=owner, pet_id=pet_id, limit=limit, now=now))
     as_of = selectors.as_of(now)
     key = _KEY.format(pet_id=pet_id, owner_id=owner.pk, limit=limit, as_of=int(as_of.timestamp()))
-    entry = cache.get(key)
-    if entry is not None:
-        cells, seen, body = entry
+    redis = shared_redis.client()
+    entry = redis.get(key)
+    if isinstance(entry, bytes):
+        cells, seen, body = _unpack(entry)
         if _generation(cells) == seen:
-            return bytes(body)
+            return body
     cells, seen, body = _compute(owner=owner, pet_id=pet_id, limit=limit, now=as_of)
     # Kept to the end of the quarter hour: the next one has its own key.
     expires = math.ceil((as_of + selectors.QUARTER - now).total_seconds())
-    cache.set(key, (cells, seen, body), timeout=max(1, expires))
+    redis.set(key, _pack(cells, seen, body), ex=max(1, expires))
     return body
+
+
+def _pack(cells: list[int], seen: int, body: bytes) -> bytes:
+    """An entry: the counters' sum, the counters, and the JSON, one line each but the last."""
+    return f"{seen}\n{','.join(map(str, cells))}\n".encode() + body
+
+
+def _unpack(entry: bytes) -> tuple[list[int], int, bytes]:
+    seen, cells, body = entry.split(b"\n", 2)
+    return [int(cell) for cell in cells.split(b",")], int(seen), body
 
 
 def _compute(

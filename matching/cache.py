@@ -14,12 +14,14 @@ with PostgreSQL (the counters are its triggers'), Redis, and `MATCHES_CACHE` on.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from redis import RedisError
 from rest_framework.renderers import JSONRenderer
 
 from accounts.models import User
@@ -77,7 +79,12 @@ def suggestions_json(*, owner: User, pet_id: int, limit: int, now: datetime) -> 
     as_of = selectors.as_of(now)
     key = _KEY.format(pet_id=pet_id, owner_id=owner.pk, limit=limit, as_of=int(as_of.timestamp()))
     redis = shared_redis.client()
-    entry = redis.get(key)
+    try:
+        entry = redis.get(key)
+    except RedisError:
+        # Kept answers are a shortcut: without Redis, compute (and log nothing per request:
+        # /readyz reports the outage).
+        entry = None
     if isinstance(entry, bytes):
         cells, seen, body = _unpack(entry)
         if _generation(cells) == seen:
@@ -85,7 +92,8 @@ def suggestions_json(*, owner: User, pet_id: int, limit: int, now: datetime) -> 
     cells, seen, body = _compute(owner=owner, pet_id=pet_id, limit=limit, now=as_of)
     # Kept to the end of the quarter hour: the next one has its own key.
     expires = math.ceil((as_of + selectors.QUARTER - now).total_seconds())
-    redis.set(key, _pack(cells, seen, body), ex=max(1, expires))
+    with contextlib.suppress(RedisError):
+        redis.set(key, _pack(cells, seen, body), ex=max(1, expires))
     return body
 
 

@@ -276,3 +276,27 @@ def test_a_kept_answer_lasts_the_rest_of_its_quarter_hour(owner, friend, client_
 
     # then: still kept
     assert queries == 2
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The shared Redis client pointed at a closed port."""
+    from config import redis as shared_redis
+
+    shared_redis.client.cache_clear()
+    settings.REDIS_URLS = ["redis://127.0.0.1:1/0"]
+    yield
+    shared_redis.client.cache_clear()
+
+
+def test_without_redis_answers_are_computed_not_refused(owner, friend, client_for, redis_down):
+    # given
+    mine = pet_of(place(owner, HOME), reach_km=10.0)
+    theirs = pet_of(place(friend, offset(1.0, 0.0)), reach_km=10.0)
+
+    # when
+    body, queries = ask(client_for(owner), mine)
+
+    # then: computed (the token's user, a transaction's pet, counters and candidates)
+    assert suggested(body) == [theirs.pk]
+    assert queries > 2

@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  registers the OpenAPI auth scheme
+        # Registers the OpenAPI auth scheme; connects the suspension receiver.
+        from accounts import schema, signals  # noqa: F401

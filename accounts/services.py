@@ -17,7 +17,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import ratelimit
+from accounts import ratelimit, signals
 from accounts.models import DELETED_USERNAME, Block, Session, User, normalize_email
 from accounts.tokens import TokenPair, new_refresh_token, token_pair
 from config.errors import NotFound, PermissionDenied, RateLimited, seconds
@@ -167,6 +167,7 @@ def _end_session(session: Session) -> None:
     session.revoked_at = timezone.now()
     session.save(update_fields=["revoked_at"])
     _blacklist(session.refresh_jti)
+    signals.send_on_commit(signals.session_ended, user_id=session.user_id, session_ids=[session.pk])
 
 
 def auth_logout(*, user: User, raw_refresh: str) -> None:
@@ -224,6 +225,8 @@ def user_delete(*, user: User, password: str) -> None:
         _count_wrong_password(user.email)
         raise WrongPassword
     with transaction.atomic():
+        # Before the sessions' own signals, so the user's sockets hear "deleted" first.
+        signals.send_on_commit(signals.user_locked_out, user_id=user.pk, reason="deleted")
         for session in Session.objects.select_for_update().filter(
             user=user, revoked_at__isnull=True
         ):

@@ -6,7 +6,6 @@ import asyncio
 import ipaddress
 import os
 import secrets
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.layers import get_channel_layer
@@ -49,9 +48,10 @@ async def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    # A plain channel name: receiving on a process-local one ("...!...") ties channels_redis to
-    # one event loop, and this view runs in a loop of its own, apart from the consumers'.
-    channel = f"readyz.{uuid.uuid4().hex}"
+    # Subscribed before the send: on the Redis Pub/Sub layer a message published to a channel
+    # nobody listens to is gone. (That layer keeps one connection set per event loop, so this
+    # view's own loop does not disturb the consumers'.)
+    channel = await layer.new_channel("readyz.")
     await layer.send(channel, {"type": "readyz.ping"})
     message = await layer.receive(channel)
     if message.get("type") != "readyz.ping":

@@ -1,5 +1,7 @@
-"""WebSocket routes. The gateway at /ws/ arrives with the real-time issue."""
+"""WebSocket routes: the gateway at /ws/."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from realtime.gateway import Gateway
+
+websocket_urlpatterns: list[URLPattern] = [path("ws/", Gateway.as_asgi())]

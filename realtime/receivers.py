@@ -1,0 +1,32 @@
+"""Closes sockets when accounts says a user's access ended, in every process (after commit)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from realtime import events, gateway
+
+_log = logging.getLogger("pawdate.realtime")
+
+
+def _close_sockets(group: str, code: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": "sockets.close", "code": code})
+    except Exception:  # the sockets' own heartbeat finds the ended session or user shortly
+        _log.warning("could not close the sockets of %s", group, exc_info=True)
+
+
+def close_session_sockets(sender: Any, *, session_ids: list[int], **kwargs: Any) -> None:
+    for session_id in session_ids:
+        _close_sockets(gateway.session_group(session_id), gateway.CLOSE_TICKET)
+
+
+def close_user_sockets(sender: Any, *, user_id: int, **kwargs: Any) -> None:
+    _close_sockets(events.user_group(user_id), gateway.CLOSE_FORBIDDEN)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Block, Session, User
 
@@ -19,6 +22,9 @@ def session_list(*, user: User) -> QuerySet[Session]:
 _USER_FIELDS = User._meta.concrete_fields
 _USER_COLUMNS = [field.column for field in _USER_FIELDS]
 _USER_ATTNAMES = [field.attname for field in _USER_FIELDS]
+_USER_DATETIMES = [
+    index for index, field in enumerate(_USER_FIELDS) if isinstance(field, DateTimeField)
+]
 # Built from model metadata only; the values are bound parameters.
 _USER_BY_LIVE_SESSION = (  # noqa: S608
     "SELECT {columns} FROM {users} u JOIN {sessions} s ON s.user_id = u.id"
@@ -46,7 +52,23 @@ def user_for_access_token(*, user_id: object, session_id: object) -> User | None
         row = cursor.fetchone()
     if row is None:
         return None
+    if connection.vendor == "sqlite":
+        row = _aware_times(row)
     return User.from_db(connection.alias, _USER_ATTNAMES, row)
+
+
+def _aware_times(row: tuple[object, ...]) -> tuple[object, ...]:
+    """SQLite hands raw SQL its timestamps as naive text (the ORM converts them; raw SQL does
+    not): read them back as the aware UTC datetimes they were stored as."""
+    values = list(row)
+    for index in _USER_DATETIMES:
+        value = values[index]
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        values[index] = value
+    return tuple(values)
 
 
 def user_export(*, user: User) -> dict[str, object]:

@@ -106,3 +106,21 @@ def test_a_server_with_nothing_configured_serves_the_api(tmp_path: Path) -> None
         "REDIS_URL is not set: the in-memory channel layer works within one process, "
         "so serving with 1 worker." in server.output()
     )
+
+
+@pytest.mark.django_db
+def test_an_owner_can_delete_their_account(api_client: APIClient) -> None:
+    # given: the token's user is read with raw SQL, which SQLite answers with naive text times
+    api_client.post("/api/v1/auth/register", {**PROFILE, "password": PASSWORD}, format="json")
+    login = api_client.post(
+        "/api/v1/auth/token", {"email": EMAIL, "password": PASSWORD}, format="json"
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['access']}")
+    me = api_client.get("/api/v1/me")
+
+    # when
+    deleted = api_client.delete("/api/v1/me", {"password": PASSWORD}, format="json")
+
+    # then
+    assert me.json()["date_joined"].endswith("Z") or "+00:00" in me.json()["date_joined"]
+    assert deleted.status_code == 204, deleted.content

@@ -240,6 +240,8 @@ RATE_LIMITS = {
     "login_account": (10, 60),
     "register_ip": (10, 3600),
     "register_account": (5, 3600),
+    # Invitations per owner: generous for real use, a wall for spamming every pet nearby.
+    "playdate_invite": (30, 3600),
 }
 # Failed logins on one account lock it (even for the right password) for the rest of the window.
 LOGIN_FAILURE_LIMIT = (5, 900)

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import ratelimit
 from accounts.models import Block, User
 from config.errors import Conflict, NotFound
 from matching.models import PLAYDATE_LENGTH, Playdate, PlaydateStatus
@@ -72,6 +73,7 @@ def playdate_invite(
     A pet of a user who blocked the inviter, or whom the inviter blocked, is NotFound, exactly
     like a pet that does not exist: the inviter learns nothing about the block.
     """
+    ratelimit.hit("playdate_invite", str(inviter.pk))
     now = timezone.now()
     from_pet = Pet.objects.filter(pk=from_pet_id, owner=inviter, is_active=True).first()
     if from_pet is None:

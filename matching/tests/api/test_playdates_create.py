@@ -363,3 +363,25 @@ def test_inviting_across_a_block_either_way_is_not_found_so_the_block_does_not_l
     assert playdates_state() == before
     assert logged(owner) == []
     assert logged(friend) == []
+
+
+def test_inviting_past_the_hourly_limit_is_rate_limited_and_creates_nothing(
+    owner, client_for, mine, theirs, settings
+):
+    # given: a limit of 3 invitations an hour, all used
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "playdate_invite": (3, 3600)}
+    client = client_for(owner)
+    for day in range(3):
+        sent = client.post(
+            PLAYDATES_URL, body(mine, theirs, date_time=iso(in_days(day + 1))), format="json"
+        )
+        assert sent.status_code == 201, sent.json()
+
+    # when
+    response = client.post(PLAYDATES_URL, body(mine, theirs), format="json")
+
+    # then
+    assert response.status_code == 429, response.json()
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert int(response["Retry-After"]) > 0
+    assert Playdate.objects.count() == 3

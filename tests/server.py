@@ -2,8 +2,9 @@
 
 Not a test module. `running_server(...)` starts the server on a free port with production-like
 settings (DEBUG off, a random SECRET_KEY), waits until /healthz answers, captures everything it
-prints to a file and stops it afterwards. Tests whose data the server must see use
-`@pytest.mark.django_db(transaction=True)` and `server_database_url()`, the test database's URL.
+prints to a file and stops it afterwards (`running_redis(...)` does the same for a private Redis
+server). Tests whose data the server must see use `@pytest.mark.django_db(transaction=True)` and
+`server_database_url()`, the test database's URL.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_SECONDS = 30.0
@@ -213,6 +215,63 @@ def running_server(
         yield server
     finally:
         _stop(process)
+
+
+@contextmanager
+def running_redis(tmp_path: Path) -> Iterator[str]:
+    """A private `redis-server` on a free port, without persistence; yields its URL (database 0),
+    stopped on exit. For tests that need a Redis of their own, e.g. a second channel-layer shard."""
+    port = free_port()
+    data_dir = tmp_path / f"redis-{port}"
+    data_dir.mkdir(parents=True)
+    command = [
+        "redis-server",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+    ]
+    log_path = data_dir / "redis.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_redis_answers(port, process, log_path)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_redis_answers(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1) as probe:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"redis-server exited with {process.returncode};"
+                    f" its output:\n{log_path.read_text(errors='replace')}"
+                )
+            with suppress(redis.ConnectionError):
+                if probe.ping():
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"redis-server did not answer within {READY_TIMEOUT_SECONDS:.0f}s;"
+                    f" its output:\n{log_path.read_text(errors='replace')}"
+                )
+            time.sleep(0.02)
 
 
 def _wait_until_alive(server: Server) -> None:

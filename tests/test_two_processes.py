@@ -1,0 +1,244 @@
+"""Two server processes sharing one PostgreSQL and one Redis act as one service (CONTRACT.md,
+Operations and Real-time): an event raised through one process reaches a socket held by the
+other, and a socket that moves between processes resumes with `since` without a gap or a
+duplicate, with the channel layer on one Redis or sharded over two.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from channels_redis.utils import _consistent_hash
+from django.conf import settings
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
+
+from tests.server import (
+    Server,
+    running_redis,
+    running_server,
+    server_database_url,
+    server_redis_url,
+)
+
+PASSWORD = "Correct-Horse-Battery-42"
+# Every wait is bounded: a socket that is not told fails the test in seconds instead of hanging.
+# Well under the gateway's 15 s heartbeat, so a live event must come by its doorbell, not by the
+# socket's periodic look at its log.
+RECEIVE_TIMEOUT_SECONDS = 5.0
+# How long a socket must stay silent to show that nothing more (no duplicate) is coming.
+SILENCE_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Owner:
+    id: int
+    access: str
+    pet_id: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access}"}
+
+
+@pytest.fixture(params=["one Redis", "sharded over two"])
+def redis_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The servers' REDIS_URL: the test Redis, or the test Redis and a private second shard.
+    Tickets and caches live on the first URL either way, so both servers share them."""
+    if request.param == "one Redis":
+        yield server_redis_url()
+        return
+    with running_redis(tmp_path) as second_shard:
+        yield f"{server_redis_url()},{second_shard}"
+
+
+def group_channel(group: str) -> str:
+    """The Redis Pub/Sub channel that carries a channel-layer group (channels_redis' naming; the
+    prefix depends only on the first Redis URL, which the servers share with this process)."""
+    layers = cast(dict[str, Any], settings.CHANNEL_LAYERS)
+    return f"{layers['default']['CONFIG']['prefix']}__group__{group}"
+
+
+def shards_carrying(group: str, shards: list[str]) -> list[str]:
+    """The Redis servers on which some process is subscribed to `group` (polled briefly: the
+    subscription is sent before the socket's hello, but on another connection than this one)."""
+    deadline = time.monotonic() + RECEIVE_TIMEOUT_SECONDS
+    while True:
+        carriers = []
+        for url in shards:
+            with redis.Redis.from_url(url) as shard:
+                if shard.pubsub_channels(group_channel(group)):
+                    carriers.append(url)
+        if carriers or time.monotonic() > deadline:
+            return carriers
+        time.sleep(0.02)
+
+
+def register(server: Server, username: str) -> int:
+    with server.client() as http:
+        response = http.post(
+            "/api/v1/auth/register",
+            json={"email": f"{username}@example.com", "username": username, "password": PASSWORD},
+        )
+    assert response.status_code == 201, response.text
+    return int(response.json()["user"]["id"])
+
+
+def register_on_shard(server: Server, username: str, *, shard: int, shard_count: int) -> str:
+    """Registers owners until one's user group lives on `shard` of the channel layer (the owner's
+    id decides: channels_redis hashes the group's channel name); returns that one's username."""
+    for attempt in range(8):
+        candidate = f"{username}{attempt or ''}"
+        user_id = register(server, candidate)
+        if _consistent_hash(group_channel(f"user.{user_id}"), shard_count) == shard:
+            return candidate
+    raise AssertionError(f"no owner's group landed on shard {shard} of {shard_count}")
+
+
+def log_in_with_a_pet(server: Server, username: str, *, pet_name: str) -> Owner:
+    with server.client() as http:
+        login = http.post(
+            "/api/v1/auth/token",
+            json={"email": f"{username}@example.com", "password": PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access']}"}
+        me = http.get("/api/v1/me", headers=headers)
+        pet = http.post(
+            "/api/v1/pets/",
+            json={"name": pet_name, "species": "dog", "age": 3, "size": "medium", "energy": "high"},
+            headers=headers,
+        )
+    assert me.status_code == 200, me.text
+    assert pet.status_code == 201, pet.text
+    return Owner(id=me.json()["id"], access=login.json()["access"], pet_id=pet.json()["id"])
+
+
+def api(server: Server, owner: Owner, path: str, body: dict[str, Any] | None = None) -> Any:
+    """POSTs as `owner` and returns the answer's JSON, which must be a success."""
+    with server.client() as http:
+        response = http.post(f"/api/v1/{path}", json=body, headers=owner.headers)
+    assert response.status_code in {200, 201}, response.text
+    return response.json()
+
+
+def invite(server: Server, inviter: Owner, invitee: Owner, *, days_ahead: int) -> Any:
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days_ahead)
+    return api(
+        server,
+        inviter,
+        "playdates/",
+        {"from_pet": inviter.pet_id, "to_pet": invitee.pet_id, "date_time": when.isoformat()},
+    )
+
+
+@contextmanager
+def socket_of(
+    server: Server, owner: Owner, *, since: int | None = None
+) -> Iterator[ClientConnection]:
+    """A WebSocket of `owner` on `server`, opened with a ticket from that same server."""
+    ticket = api(server, owner, "realtime/ticket")["ticket"]
+    host = urlsplit(server.url).netloc
+    query = f"ticket={ticket}" + ("" if since is None else f"&since={since}")
+    with connect(
+        f"ws://{host}/ws/?{query}",
+        origin=Origin(server.url),  # as a browser sends it; without one the gateway refuses
+        open_timeout=RECEIVE_TIMEOUT_SECONDS,
+        close_timeout=RECEIVE_TIMEOUT_SECONDS,
+    ) as socket:
+        yield socket
+
+
+def receive(socket: ClientConnection) -> Any:
+    return json.loads(socket.recv(timeout=RECEIVE_TIMEOUT_SECONDS))
+
+
+def assert_silent(socket: ClientConnection) -> None:
+    with pytest.raises(TimeoutError):
+        socket.recv(timeout=SILENCE_SECONDS)
+
+
+def event(frame: Any) -> tuple[str, int, int, str]:
+    """What the test checks of a durable event: kind, seq, playdate and its status. (Its time
+    must be aware; the whole playdate is compared once, on the first event.)"""
+    assert datetime.fromisoformat(frame["ts"]).tzinfo is not None, frame
+    playdate = frame["data"]["playdate"]
+    return frame["type"], frame["seq"], playdate["id"], playdate["status"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_reach_sockets_on_another_process_and_resume_there_without_loss(
+    tmp_path: Path, redis_url: str
+) -> None:
+    # given: two independent servers over one database and one channel layer, with one secret
+    # as in any deployment (each server would otherwise refuse the other's tokens)
+    shards = redis_url.split(",")
+    database_url, secret_key = server_database_url(), secrets.token_urlsafe(50)
+
+    def server() -> AbstractContextManager[Server]:
+        return running_server(
+            tmp_path, database_url=database_url, redis_url=redis_url, SECRET_KEY=secret_key
+        )
+
+    with server() as first, server() as second:
+        register(first, "alice")
+        # Bob's doorbells travel through the last shard: the one only the channel layer uses,
+        # when there are two.
+        bob_name = register_on_shard(first, "bob", shard=len(shards) - 1, shard_count=len(shards))
+        alice = log_in_with_a_pet(first, "alice", pet_name="Rex")
+        bob = log_in_with_a_pet(second, bob_name, pet_name="Fido")
+
+        with socket_of(second, bob) as bob_on_second:
+            assert receive(bob_on_second) == {
+                "type": "hello",
+                "data": {"user_id": bob.id, "last_seq": 0},
+            }
+            assert shards_carrying(f"user.{bob.id}", shards) == shards[-1:]
+
+            # when: Alice invites Bob's pet through the first server
+            invitation = invite(first, alice, bob, days_ahead=3)
+
+            # then: Bob's socket on the second server is told, once
+            invited = receive(bob_on_second)
+            assert event(invited) == ("playdate.invited", 1, invitation["id"], "pending")
+            assert invited["data"] == {"playdate": invitation}
+            assert_silent(bob_on_second)
+
+        # when: while Bob is offline, Alice cancels and invites again
+        api(first, alice, f"playdates/{invitation['id']}/cancel")
+        second_invitation = invite(first, alice, bob, days_ahead=4)
+
+        # then: Bob, back on the first server with `since`, gets exactly what he missed, in order
+        with socket_of(first, bob, since=1) as bob_on_first:
+            assert receive(bob_on_first) == {
+                "type": "hello",
+                "data": {"user_id": bob.id, "last_seq": 3},
+            }
+            assert [event(receive(bob_on_first)) for _ in range(2)] == [
+                ("playdate.updated", 2, invitation["id"], "cancelled"),
+                ("playdate.invited", 3, second_invitation["id"], "pending"),
+            ]
+            assert_silent(bob_on_first)
+
+            # when: a live change, through the second server this time
+            api(second, alice, f"playdates/{second_invitation['id']}/cancel")
+
+            # then: it follows the replay, once
+            assert event(receive(bob_on_first)) == (
+                "playdate.updated",
+                4,
+                second_invitation["id"],
+                "cancelled",
+            )
+            assert_silent(bob_on_first)

@@ -20,6 +20,10 @@ Every HEARTBEAT_SECONDS a socket checks that it still stands: its session and us
 message that never arrived still closes it), its log (an event whose doorbell was lost is
 delivered) and its channel-layer subscriptions, by sending itself a message through its own
 groups. A socket whose echo does not come back is deaf, and closes with 1012.
+
+Presence (`realtime.presence`) is ephemeral: the user's first socket tells the owners they share
+a playdate with that the user is online, the last one to close that they are offline, through
+those owners' groups and never the log; a new socket hears, after hello, who of them is online.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from django.utils import timezone
 
 from accounts.models import Session
 from config.errors import DomainError
-from realtime import events, tickets
+from realtime import events, presence, tickets
 
 _log = logging.getLogger("pawdate.realtime")
 
@@ -69,6 +73,12 @@ def heartbeat_seconds() -> float:
 
 def echo_timeout_seconds() -> float:
     return float(getattr(settings, "REALTIME_ECHO_TIMEOUT_SECONDS", 5))
+
+
+def presence_seconds() -> float:
+    """How long a socket counts as online after its last heartbeat: three beats, so the sockets
+    of a process that died without closing them stop counting soon after."""
+    return 3 * heartbeat_seconds()
 
 
 def session_group(session_id: int) -> str:
@@ -138,6 +148,7 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
     session_id: int
     groups_joined: tuple[str, ...] = ()
     closing = False
+    counted = False  # this socket counts towards its user's presence
     delivered = 0  # the last seq sent on this socket
     wanted = 0  # the highest seq a doorbell or a check has announced
     tasks: tuple[asyncio.Task[None], ...] = ()
@@ -193,6 +204,7 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         await self.send_frame(
             {"type": "hello", "data": {"user_id": self.user_id, "last_seq": now.last_seq}}
         )
+        await self.presence_open()
         self.delivered = now.last_seq if since is None else since
         self.wanted = now.last_seq
         self.tasks = (
@@ -206,6 +218,13 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         self.closing = True
         for task in self.tasks:
             task.cancel()
+        if self.counted:
+            try:
+                await self.presence_close()
+            except Exception:  # ephemeral: the count expires, and no one hears "offline"
+                _log.warning(
+                    "user %s: could not announce going offline", self.user_id, exc_info=True
+                )
         for group in self.groups_joined:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -298,6 +317,12 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             if now.close_code is not None:
                 await self.close_with(now.close_code)
                 return
+            try:
+                await sync_to_async(presence.socket_alive, thread_sensitive=False)(
+                    user_id=self.user_id, socket_id=self.channel_name, seconds=presence_seconds()
+                )
+            except Exception:  # the echo below finds out whether Redis is really gone
+                _log.warning("user %s: presence not refreshed", self.user_id, exc_info=True)
             if not await self.hears_itself():
                 await self.close_with(CLOSE_RECONNECT)
                 return
@@ -330,6 +355,50 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             self.echoes_awaited.discard(str(message.get("group")))
             if not self.echoes_awaited:
                 self.echoed.set()
+
+    # --- Presence -------------------------------------------------------------------------------
+
+    async def presence_open(self) -> None:
+        """Counts this socket; announces the user online if it is their first; then tells this
+        socket which partners are online (after joining the groups: no change falls between)."""
+        partner_ids = await database_sync_to_async(presence.partner_ids)(self.user_id)
+        first = await sync_to_async(presence.socket_opened, thread_sensitive=False)(
+            user_id=self.user_id, socket_id=self.channel_name, seconds=presence_seconds()
+        )
+        self.counted = True
+        if first:
+            await self.presence_announce(partner_ids, online=True)
+        online = await sync_to_async(presence.online_among, thread_sensitive=False)(partner_ids)
+        for partner_id in online:
+            await self.send_frame(
+                {"type": "presence", "data": {"user_id": partner_id, "online": True}}
+            )
+
+    async def presence_close(self) -> None:
+        self.counted = False
+        last = await sync_to_async(presence.socket_closed, thread_sensitive=False)(
+            user_id=self.user_id, socket_id=self.channel_name
+        )
+        if last:
+            partner_ids = await database_sync_to_async(presence.partner_ids)(self.user_id)
+            await self.presence_announce(partner_ids, online=False)
+
+    async def presence_announce(self, partner_ids: list[int], *, online: bool) -> None:
+        for partner_id in partner_ids:
+            await self.channel_layer.group_send(
+                events.user_group(partner_id),
+                {"type": "presence.changed", "user_id": self.user_id, "online": online},
+            )
+
+    async def presence_changed(self, message: dict[str, Any]) -> None:
+        """A partner came online or went offline, in whichever process."""
+        if not self.closing:
+            await self.send_frame(
+                {
+                    "type": "presence",
+                    "data": {"user_id": message["user_id"], "online": message["online"]},
+                }
+            )
 
     async def sockets_close(self, message: dict[str, Any]) -> None:
         """A session ended (4401) or the user was locked out (4403), in whichever process."""

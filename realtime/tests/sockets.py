@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from accounts.models import Session, User
 from accounts.services import _start_session
 from config.asgi import application
+from matching.tests.playdate_helpers import invite, pet_for
 from realtime import events
 from realtime.models import Event, EventCursor
 
@@ -132,3 +133,18 @@ async def ping(socket: WebsocketCommunicator, ref: str = "p") -> bool:
 
 async def shortly(seconds: float = 0.2) -> None:
     await asyncio.sleep(seconds)
+
+
+async def playdate_between(inviter: User, invitee: User) -> int:
+    """A pending playdate between a pet of each, made through the service; its id."""
+
+    def create() -> int:
+        return invite(pet_for(inviter), pet_for(invitee)).pk
+
+    playdate_id: int = await database_sync_to_async(create)()
+    return playdate_id
+
+
+def presence(user: User, online: bool) -> dict[str, Any]:
+    """The presence frame other sockets get about `user`."""
+    return {"type": "presence", "data": {"user_id": user.pk, "online": online}}

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import User
 from pets.models import Energy, Pet, Preferences, Size, Species, bit, default_availability, mask
+from pets.signals import pet_changed
 
 DEFAULT_MAX_DISTANCE_KM = 5.0
 
@@ -61,6 +62,7 @@ def pet_create(
             bio=bio,
         )
         _default_preferences(pet).save(force_insert=True)
+        pet_changed.send(sender=Pet, pet=pet, created=True, fields=frozenset())
     return pet
 
 
@@ -73,16 +75,24 @@ def pet_update(*, pet: Pet, **changes: object) -> Pet:
     """Changes some of a pet's profile fields. They are already validated by the caller."""
     if not changes:
         return pet
+    changed = frozenset(field for field, value in changes.items() if getattr(pet, field) != value)
     for field, value in changes.items():
         setattr(pet, field, value)
-    pet.save(update_fields=[*changes, "updated_at"])
+    with transaction.atomic():
+        pet.save(update_fields=[*changes, "updated_at"])
+        if changed:
+            pet_changed.send(sender=Pet, pet=pet, created=False, fields=changed)
     return pet
 
 
 def pet_deactivate(*, pet: Pet) -> None:
     """Retires a pet (DELETE). The row stays for the playdates and chats that refer to it."""
+    was_active = pet.is_active
     pet.is_active = False
-    pet.save(update_fields=["is_active", "updated_at"])
+    with transaction.atomic():
+        pet.save(update_fields=["is_active", "updated_at"])
+        if was_active:
+            pet_changed.send(sender=Pet, pet=pet, created=False, fields=frozenset({"is_active"}))
 
 
 def preferences_replace(
@@ -113,6 +123,22 @@ def preferences_replace(
             for w in sorted(availability, key=lambda w: (w["weekday"], w["start"]))
         ],
     )
-    # An UPDATE; an INSERT only for a pet that never had preferences.
-    preferences.save()
+    with transaction.atomic():
+        before = Preferences.objects.filter(pk=pet.pk).values(*_PREFERENCES).first()
+        # An UPDATE; an INSERT only for a pet that never had preferences.
+        preferences.save()
+        if before != {field: getattr(preferences, field) for field in _PREFERENCES}:
+            pet_changed.send(sender=Pet, pet=pet, created=False, fields=frozenset({"preferences"}))
     return preferences
+
+
+_PREFERENCES = (
+    "max_distance_km",
+    "species_mask",
+    "sizes_mask",
+    "energy_mask",
+    "min_age",
+    "max_age",
+    "require_vaccinated",
+    "availability",
+)

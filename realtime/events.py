@@ -8,8 +8,11 @@ socket that missed it still finds the events on its next read or on resume (`sin
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -34,6 +37,32 @@ _log = logging.getLogger("pawdate.realtime")
 _NEXT_SEQ_SQL = (
     "INSERT INTO realtime_eventcursor (user_id, last_seq) VALUES (%s, 1)"
     " ON CONFLICT (user_id) DO UPDATE SET last_seq = realtime_eventcursor.last_seq + 1"
+    " RETURNING last_seq"
+)
+
+# `record_many`'s seqs, all in one statement: each user's cursor moves on by the number of its
+# events. The rows are inserted, and so their cursors locked, in user id order, like record()'s
+# one by one: the two cannot deadlock.
+_TAKE_SEQS_SQL = (
+    "INSERT INTO realtime_eventcursor (user_id, last_seq)"
+    " SELECT user_id, taken FROM unnest(%s::bigint[], %s::bigint[]) AS t(user_id, taken)"
+    " ORDER BY user_id"
+    " ON CONFLICT (user_id) DO UPDATE"
+    " SET last_seq = realtime_eventcursor.last_seq + EXCLUDED.last_seq"
+    " RETURNING user_id, last_seq"
+)
+# The events themselves, as one JSON document of [user_id, seq, kind, data] rows: one parameter
+# for psycopg to send, where a bulk_create's arrays of JSON took it 0.3 s to quote for 1,000.
+_INSERT_EVENTS_SQL = (
+    "INSERT INTO realtime_event (user_id, seq, kind, data, created_at)"
+    " SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, e->3, statement_timestamp()"
+    " FROM jsonb_array_elements(%s::jsonb) AS e"
+)
+# The same for one user, where there is no unnest (SQLite, the embedded default).
+_TAKE_USER_SEQS_SQL = (
+    "INSERT INTO realtime_eventcursor (user_id, last_seq) VALUES (%s, %s)"
+    " ON CONFLICT (user_id) DO UPDATE"
+    " SET last_seq = realtime_eventcursor.last_seq + excluded.last_seq"
     " RETURNING last_seq"
 )
 
@@ -64,6 +93,87 @@ def record(*, user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> dict[
     )
     transaction.on_commit(lambda: announce(seqs))
     return seqs
+
+
+def record_many(entries: Sequence[tuple[int, str, dict[str, Any]]]) -> list[int]:
+    """Appends many durable events, each `(user_id, kind, data)`, to their users' logs; returns
+    each entry's `seq`. A user's events get consecutive seqs, in the order of `entries`.
+
+    For fan-out (a thousand recipients): the seqs are taken in one statement and the events
+    written in one more, whatever the number of recipients, and each user's doorbell rings
+    once after commit. Same rules as record(): inside the change's transaction, cursors locked
+    in user id order.
+    """
+    for _, kind, _ in entries:
+        if kind not in DURABLE_KINDS:
+            raise ValueError(f"{kind!r} is not a durable event")
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_many() belongs inside the transaction of the change it reports")
+    if not entries:
+        return []
+    taken = Counter(user_id for user_id, _, _ in entries)
+    last = _take_seqs(taken)
+    # Each user's seqs run up to its new last one: hand them out from the first.
+    next_seq = {user_id: last[user_id] - count + 1 for user_id, count in taken.items()}
+    seqs = []
+    for user_id, _, _ in entries:
+        seqs.append(next_seq[user_id])
+        next_seq[user_id] += 1
+    rows = [
+        (user_id, seq, kind, data) for (user_id, kind, data), seq in zip(entries, seqs, strict=True)
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_EVENTS_SQL, [json.dumps(rows)])
+    else:
+        Event.objects.bulk_create(
+            [
+                Event(user_id=user_id, seq=seq, kind=kind, data=data)
+                for user_id, seq, kind, data in rows
+            ]
+        )
+    transaction.on_commit(lambda: announce_many(last))
+    return seqs
+
+
+def _take_seqs(taken: Counter[int]) -> dict[int, int]:
+    """Moves each user's cursor on by `taken[user]`; returns each user's new last seq."""
+    users = sorted(taken)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_TAKE_SEQS_SQL, [users, [taken[user_id] for user_id in users]])
+            return {int(user_id): int(seq) for user_id, seq in cursor.fetchall()}
+        last = {}
+        for user_id in users:
+            cursor.execute(_TAKE_USER_SEQS_SQL, [user_id, taken[user_id]])
+            last[user_id] = int(cursor.fetchone()[0])
+        return last
+
+
+def announce_many(seqs: dict[int, int]) -> None:
+    """announce() for many users in one trip to the event loop: a thousand doorbells one
+    `async_to_sync` each would hold up the request that rang them."""
+    layer = get_channel_layer()
+    if layer is None or not seqs:
+        return
+
+    async def ring_all() -> list[Any]:
+        return await asyncio.gather(
+            *(
+                layer.group_send(user_group(user_id), {"type": "events.available", "seq": seq})
+                for user_id, seq in seqs.items()
+            ),
+            return_exceptions=True,
+        )
+
+    try:
+        outcomes = async_to_sync(ring_all)()
+    except Exception:  # the log holds the events; sockets catch up from it on resume
+        _log.warning("could not announce to %s users", len(seqs), exc_info=True)
+        return
+    for (user_id, seq), outcome in zip(seqs.items(), outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            _log.warning("could not announce seq %s to user %s", seq, user_id, exc_info=outcome)
 
 
 def announce(seqs: dict[int, int]) -> None:

@@ -1,23 +1,34 @@
 """Playdate personas' pets: `mine` (owner's) invites `theirs` (friend's); `strays` is the
-stranger's."""
+stranger's.
+
+The personas live at the same spot with compatible dogs, so adding their pets tells each other
+of a new suggestion (`match.suggested`). Playdate tests start from a log without those: each
+fixture forgets the suggestions its pet caused, and the users' seqs start again from 1.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from matching.tests.playdate_helpers import pet_for
+from matching.tests.playdate_helpers import forget_suggestions, pet_for
 
 
 @pytest.fixture
 def mine(owner):
-    return pet_for(owner, name="Rex")
+    pet = pet_for(owner, name="Rex")
+    forget_suggestions()
+    return pet
 
 
 @pytest.fixture
 def theirs(friend):
-    return pet_for(friend, name="Luna")
+    pet = pet_for(friend, name="Luna")
+    forget_suggestions()
+    return pet
 
 
 @pytest.fixture
 def strays(stranger):
-    return pet_for(stranger, name="Tom")
+    pet = pet_for(stranger, name="Tom")
+    forget_suggestions()
+    return pet

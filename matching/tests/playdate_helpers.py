@@ -12,7 +12,7 @@ from matching import playdate_services as services
 from matching.models import Playdate
 from pets.models import Pet
 from pets.tests.factories import PetFactory
-from realtime.models import Event
+from realtime.models import Event, EventCursor
 
 PLAYDATES_URL = "/api/v1/playdates/"
 ACTIONS = ("accept", "decline", "cancel", "counter")
@@ -91,6 +91,13 @@ def expected(playdate: Playdate, **changes: Any) -> dict[str, Any]:
         "updated_at": iso(playdate.updated_at),
         **changes,
     }
+
+
+def forget_suggestions() -> None:
+    """Drops the `match.suggested` events that adding compatible pets next door caused, and the
+    seqs of users left without events, so a test's log starts with what it does itself."""
+    Event.objects.filter(kind="match.suggested").delete()
+    EventCursor.objects.exclude(user__in=Event.objects.values("user")).delete()
 
 
 def logged(user: User) -> list[tuple[int, str, dict[str, Any]]]:

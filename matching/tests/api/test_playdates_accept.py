@@ -14,6 +14,7 @@ from matching.models import Playdate
 from matching.tests.playdate_helpers import (
     action_url,
     expected,
+    forget_suggestions,
     in_days,
     invite,
     logged,
@@ -111,9 +112,11 @@ def test_twenty_concurrent_accepts_of_overlapping_playdates_book_the_pet_once(
 ):
     # given: 20 owners invite `theirs` at times within 2 hours of each other
     when = in_days(2)
+    inviting = [pet_for(UserFactory.create()) for _ in range(20)]
+    forget_suggestions()
     playdates = [
-        invite(pet_for(UserFactory.create()), theirs, when + timedelta(minutes=5 * index))
-        for index in range(20)
+        invite(pet, theirs, when + timedelta(minutes=5 * index))
+        for index, pet in enumerate(inviting)
     ]
     clients = [client_for(friend) for _ in playdates]
     start = threading.Barrier(len(playdates))

@@ -1,0 +1,92 @@
+"""`match.suggested`: when a pet appears, or changes so that it suits pets nearby, their owners
+are told, durably, in the transaction of the change (pets' `pet_changed` signal).
+
+The hard filters are symmetric (both sides' wishes and reach, blocks either way), so the pets to
+which the changed pet may be suggested are exactly its own candidates: one nearest-first query,
+capped at `FAN_OUT`. Each pair is scored as the other pet's GET /pets/{id}/matches scores it,
+and the owners of the pets it suits well enough (`GOOD_SUGGESTION`) get the suggestion exactly as
+that endpoint renders it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from matching import algorithm, cache, selectors
+from matching.models import Pass
+from pets.models import Pet
+from realtime import events
+
+# The lowest score worth a notification: half the points. A pair above it is close, free at
+# the same times, and alike in size and energy on the whole; a pair below it loses on two of
+# those, and is one an owner scrolls past. Whether the pet would also be among the other pet's
+# best 20 is not checked: that is one more candidate query per recipient (a thousand for a
+# crowded block), so this threshold stands for it.
+GOOD_SUGGESTION = 0.5
+# The nearest pets considered: a new pet in a crowded city is news to the owners around it, not
+# to the whole city (and the notification costs one event row each).
+FAN_OUT = 1000
+# What a pet's suggestions depend on: its traits, its wishes and calendar, whether it is active.
+# Not its name, breed or bio.
+RELEVANT_FIELDS = frozenset(
+    {"species", "age", "size", "energy", "temperament", "vaccinated", "is_active", "preferences"}
+)
+
+
+def on_pet_changed(
+    sender: type[Pet], *, pet: Pet, created: bool, fields: frozenset[str], **kwargs: Any
+) -> None:
+    """pets' `pet_changed`: suggests a new, reactivated or changed pet to the pets nearby."""
+    if pet.is_active and (created or fields & RELEVANT_FIELDS):
+        pet_suggest(pet=pet, now=timezone.now())
+
+
+def pet_suggest(*, pet: Pet, now: datetime) -> int:
+    """Records `match.suggested` for the owner of every pet nearby that `pet` suits well; returns
+    how many. Runs in the caller's transaction; a bounded number of queries, whatever the number
+    of recipients."""
+    me = selectors.pet_profile(owner=pet.owner, pet_id=pet.pk)
+    candidates = selectors.match_candidates(me, fetch=FAN_OUT)
+    if not candidates:
+        return 0
+    # The candidate query leaves out the pets `pet` passed on; a pet that passed on `pet` must
+    # never see it again either.
+    passed_on_it = set(Pass.objects.filter(other_id=pet.pk).values_list("pet_id", flat=True))
+    as_of = selectors.as_of(now)
+    suited = []
+    for candidate in candidates:
+        if candidate.pet_id in passed_on_it:
+            continue
+        # As the other pet's suggestions score it: the other pet first (score is symmetric).
+        suggestion = algorithm.score(
+            candidate.profile.side, me.side, candidate.distance_km, as_of, with_slots=False
+        )
+        if suggestion.score >= GOOD_SUGGESTION:
+            suited.append((candidate, suggestion))
+    if not suited:
+        return 0
+    # What the other pet's GET /pets/{id}/matches would show: `pet`, seen from there.
+    shown = [
+        selectors.Match(
+            candidate=selectors.Candidate(profile=me, distance_km=candidate.distance_km),
+            suggestion=suggestion,
+            slots=algorithm.suggested_slots(candidate.profile.side, me.side, as_of),
+        )
+        for candidate, suggestion in suited
+    ]
+    rendered = json.loads(cache.render(shown))["results"]
+    events.record_many(
+        [
+            (
+                candidate.profile.owner_id,
+                "match.suggested",
+                {"for_pet_id": candidate.pet_id, "suggestion": suggestion},
+            )
+            for (candidate, _), suggestion in zip(suited, rendered, strict=True)
+        ]
+    )
+    return len(suited)

@@ -24,6 +24,7 @@ from django.conf import settings
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from accounts.models import User
 from tests.server import (
     Server,
     running_redis,
@@ -96,14 +97,24 @@ def register(server: Server, username: str) -> int:
 
 
 def register_on_shard(server: Server, username: str, *, shard: int, shard_count: int) -> str:
-    """Registers owners until one's user group lives on `shard` of the channel layer (the owner's
-    id decides: channels_redis hashes the group's channel name); returns that one's username."""
-    for attempt in range(8):
-        candidate = f"{username}{attempt or ''}"
-        user_id = register(server, candidate)
-        if _consistent_hash(group_channel(f"user.{user_id}"), shard_count) == shard:
-            return candidate
-    raise AssertionError(f"no owner's group landed on shard {shard} of {shard_count}")
+    """Registers an owner whose user group lives on `shard` of the channel layer; returns their
+    username. The owner's id decides (channels_redis hashes the group's channel name), so ids
+    that would land elsewhere are used up first by owners made directly in the database: REST
+    registration is rate-limited per address, and each try would cost a password hash."""
+    for attempt in range(64):
+        next_id = (
+            User.objects.create(
+                email=f"{username}.spare{attempt}@example.com",
+                username=f"{username}_spare{attempt}",
+            ).pk
+            + 1
+        )
+        if _consistent_hash(group_channel(f"user.{next_id}"), shard_count) == shard:
+            user_id = register(server, username)
+            if user_id == next_id:
+                return username
+            raise AssertionError(f"expected owner id {next_id}, got {user_id}: ids are shared")
+    raise AssertionError(f"no owner id in 64 landed on shard {shard} of {shard_count}")
 
 
 def log_in_with_a_pet(server: Server, username: str, *, pet_name: str) -> Owner:

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -24,10 +25,13 @@ from matching.demo_data import (
     NEIGHBOURHOOD_SPREAD_KM,
     TEMPERAMENT_WEIGHTS,
     allocate,
+    demo_email,
     demo_owner,
 )
+from matching.models import Playdate
 from pets.api.serializers import PetInput, PreferencesIO
 from pets.models import TEMPERAMENTS, Pet, Preferences, Size
+from realtime.models import Event
 
 METRO_NAMES = ["New York", "London"]
 BY_SLUG = {metro.slug: metro for metro in METROS}
@@ -384,3 +388,33 @@ def test_the_filled_tables_are_analyzed_on_postgresql() -> None:
         "pets_pet": Pet.objects.count(),
         "pets_preferences": Preferences.objects.count(),
     }
+
+
+@pytest.mark.django_db
+def test_owner_one_of_each_metro_gets_demo_playdates_once() -> None:
+    # given
+    out, _ = seed()
+    first = User.objects.get(email=demo_email(BY_SLUG["new-york"], 1))
+    others = {
+        number: User.objects.get(email=demo_email(BY_SLUG["new-york"], number))
+        for number in (2, 3, 4)
+    }
+
+    # when
+    again, _ = seed()
+
+    # then: an invitation to answer, an accepted playdate, and one sent, in each metro
+    playdates = {
+        (playdate.inviter_id, playdate.invitee_id, playdate.status, playdate.awaiting_user_id)
+        for playdate in Playdate.objects.filter(Q(inviter=first) | Q(invitee=first))
+    }
+    assert playdates == {
+        (others[2].pk, first.pk, "pending", first.pk),
+        (others[3].pk, first.pk, "accepted", None),
+        (first.pk, others[4].pk, "pending", others[4].pk),
+    }
+    assert Playdate.objects.count() == 3 * len(METRO_NAMES)
+    assert "Demo playdates: 6 created" in out
+    assert "Demo playdates: 0 created" in again
+    kinds = list(Event.objects.filter(user=first).order_by("seq").values_list("kind", flat=True))
+    assert kinds == ["playdate.invited", "playdate.invited", "playdate.updated", "playdate.invited"]

@@ -12,14 +12,14 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import connection, models, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,6 +37,8 @@ from matching.demo_data import (
     demo_owner,
     temperament_text,
 )
+from matching.models import Playdate
+from matching.playdate_services import playdate_accept, playdate_invite
 from pets.models import Pet, Preferences
 
 DEFAULT_OWNERS = 200
@@ -123,6 +125,7 @@ class Command(BaseCommand):
         pets = self.load(missing, seed=seed, batch_size=batch_size, password_hash=password_hash)
         if missing and connection.vendor == "postgresql":
             analyze(User, Pet, Preferences)
+        playdates = seed_playdates(metros, now=timezone.now())
 
         self.report(
             metros,
@@ -131,6 +134,10 @@ class Command(BaseCommand):
             pets=pets,
             moderator_created=moderator_created,
             seconds=time.monotonic() - started,
+        )
+        self.stdout.write(
+            f"Demo playdates: {playdates} created"
+            " (owner 1 of each metro: an invitation to answer, an accepted playdate, one sent)."
         )
 
     def load(
@@ -248,6 +255,52 @@ def existing_demo_owners() -> dict[str, set[int]]:
         if match:
             numbers.setdefault(match[1], set()).add(int(match[2]))
     return numbers
+
+
+# For owner 1 of each metro, whose login seed_demo prints: (the other owner's number, whether
+# owner 1 invites, whether it is accepted). Through the playdate services, so each playdate is
+# also in both owners' event logs, as if they had made it.
+DEMO_PLAYDATES = ((2, False, False), (3, False, True), (4, True, False))
+
+
+def seed_playdates(metros: Sequence[Metro], *, now: datetime) -> int:
+    """Demo playdates between owner 1 of each metro and owners 2 to 4; only the missing ones."""
+    created = 0
+    for metro in metros:
+        owners = {
+            number: User.objects.filter(email=demo_email(metro, number)).first()
+            for number in (1, *(other for other, _, _ in DEMO_PLAYDATES))
+        }
+        first = owners[1]
+        if first is None:
+            continue
+        for index, (number, first_invites, accepted) in enumerate(DEMO_PLAYDATES, start=1):
+            other = owners[number]
+            if (
+                other is None
+                or Playdate.objects.filter(
+                    Q(inviter=first, invitee=other) | Q(inviter=other, invitee=first)
+                ).exists()
+            ):
+                continue
+            inviter, invitee = (first, other) if first_invites else (other, first)
+            from_pet = Pet.objects.filter(owner=inviter, is_active=True).order_by("pk").first()
+            to_pet = Pet.objects.filter(owner=invitee, is_active=True).order_by("pk").first()
+            if from_pet is None or to_pet is None:
+                continue
+            day = (now + timedelta(days=index + 1)).replace(hour=10, minute=0, second=0)
+            playdate = playdate_invite(
+                inviter=inviter,
+                from_pet_id=from_pet.pk,
+                to_pet_id=to_pet.pk,
+                date_time=day.replace(microsecond=0),
+                location_name=metro.neighbourhoods[0].location,
+                message=f"{from_pet.name} would love to meet {to_pet.name}!",
+            )
+            if accepted:
+                playdate_accept(user=invitee, playdate_id=playdate.pk)
+            created += 1
+    return created
 
 
 def ensure_moderator(password_hash: str) -> bool:

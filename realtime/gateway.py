@@ -19,7 +19,7 @@ Close codes (CONTRACT.md, Real-time, and the ones it leaves to us):
 Every HEARTBEAT_SECONDS a socket checks that it still stands: its session and user (a close
 message that never arrived still closes it), its log (an event whose doorbell was lost is
 delivered) and its channel-layer subscriptions, by sending itself a message through its own
-groups. A socket whose echo does not come back is deaf, and closes with 1012.
+groups. A socket whose echo does not come back twice in a row is deaf, and closes with 1012.
 
 Presence (`realtime.presence`) is ephemeral: the user's first socket tells the owners they share
 a playdate with that the user is online, the last one to close that they are offline, through
@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -305,7 +306,9 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
 
     async def heartbeat_forever(self) -> None:
         while not self.closing:
-            await asyncio.sleep(heartbeat_seconds())
+            # Spread over ±25 %: sockets opened together (a reconnect wave after a deploy) would
+            # otherwise beat together forever, and their checks would queue behind each other.
+            await asyncio.sleep(heartbeat_seconds() * random.uniform(0.75, 1.25))  # noqa: S311
             try:
                 now = await database_sync_to_async(standing)(
                     user_id=self.user_id, session_id=self.session_id
@@ -323,7 +326,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
                 )
             except Exception:  # the echo below finds out whether Redis is really gone
                 _log.warning("user %s: presence not refreshed", self.user_id, exc_info=True)
-            if not await self.hears_itself():
+            # A busy process can be slow to hear itself once; deaf is twice in a row.
+            if not await self.hears_itself() and not await self.hears_itself():
                 await self.close_with(CLOSE_RECONNECT)
                 return
             if now.last_seq > max(self.delivered, self.wanted):

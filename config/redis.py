@@ -17,3 +17,12 @@ from django.conf import settings
 def client() -> redis.Redis:
     """The client for the first of `REDIS_URL`'s servers (the one that is not a shard)."""
     return redis.Redis.from_url(settings.REDIS_URLS[0], socket_timeout=2, socket_connect_timeout=2)
+
+
+@cache
+def shards() -> tuple[redis.Redis, ...]:
+    """A client for each of `REDIS_URL`'s servers, in order: the channel layer's shards."""
+    return tuple(
+        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        for url in settings.REDIS_URLS
+    )

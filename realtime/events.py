@@ -8,17 +8,15 @@ socket that missed it still finds the events on its next read or on resume (`sin
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
+from realtime import doorbell
 from realtime.models import Event
 
 DURABLE_KINDS = frozenset(
@@ -91,7 +89,7 @@ def record(*, user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> dict[
     Event.objects.bulk_create(
         [Event(user_id=user_id, seq=seq, kind=kind, data=data) for user_id, seq in seqs.items()]
     )
-    transaction.on_commit(lambda: announce(seqs))
+    transaction.on_commit(lambda: announce_many(seqs))
     return seqs
 
 
@@ -151,43 +149,23 @@ def _take_seqs(taken: Counter[int]) -> dict[int, int]:
 
 
 def announce_many(seqs: dict[int, int]) -> None:
-    """announce() for many users in one trip to the event loop: a thousand doorbells one
-    `async_to_sync` each would hold up the request that rang them."""
-    layer = get_channel_layer()
-    if layer is None or not seqs:
+    """Rings each user's doorbell: "your log has grown to `seq`". Best effort by design: the
+    log holds the events, and sockets catch up from it (heartbeat, resume)."""
+    if not seqs:
         return
-
-    async def ring_all() -> list[Any]:
-        return await asyncio.gather(
-            *(
-                layer.group_send(user_group(user_id), {"type": "events.available", "seq": seq})
-                for user_id, seq in seqs.items()
-            ),
-            return_exceptions=True,
-        )
-
     try:
-        outcomes = async_to_sync(ring_all)()
-    except Exception:  # the log holds the events; sockets catch up from it on resume
+        outcomes = doorbell.ring(
+            {
+                user_group(user_id): {"type": "events.available", "seq": seq}
+                for user_id, seq in seqs.items()
+            }
+        )
+    except Exception:
         _log.warning("could not announce to %s users", len(seqs), exc_info=True)
         return
     for (user_id, seq), outcome in zip(seqs.items(), outcomes, strict=True):
-        if isinstance(outcome, BaseException):
+        if outcome is not None:
             _log.warning("could not announce seq %s to user %s", seq, user_id, exc_info=outcome)
-
-
-def announce(seqs: dict[int, int]) -> None:
-    """Rings each user's doorbell: "your log has grown to `seq`". Best effort by design."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for user_id, seq in seqs.items():
-        try:
-            async_to_sync(layer.group_send)(
-                user_group(user_id), {"type": "events.available", "seq": seq}
-            )
-        except Exception:  # the log holds the event; sockets catch up from it on resume
-            _log.warning("could not announce seq %s to user %s", seq, user_id, exc_info=True)
 
 
 def events_after(*, user_id: int, seq: int, limit: int = 500) -> list[Event]:

@@ -12,9 +12,11 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from realtime import doorbell
 from realtime.models import Event
@@ -53,7 +55,7 @@ _TAKE_SEQS_SQL = (
 # for psycopg to send, where a bulk_create's arrays of JSON took it 0.3 s to quote for 1,000.
 _INSERT_EVENTS_SQL = (
     "INSERT INTO realtime_event (user_id, seq, kind, data, created_at)"
-    " SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, e->3, statement_timestamp()"
+    " SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, e->3, %s"
     " FROM jsonb_array_elements(%s::jsonb) AS e"
 )
 # The same for one user, where there is no unnest (SQLite, the embedded default).
@@ -86,10 +88,15 @@ def record(*, user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> dict[
         for user_id in sorted(set(user_ids)):
             cursor.execute(_NEXT_SEQ_SQL, [user_id])
             seqs[user_id] = int(cursor.fetchone()[0])
+    created_at = timezone.now()
     Event.objects.bulk_create(
-        [Event(user_id=user_id, seq=seq, kind=kind, data=data) for user_id, seq in seqs.items()]
+        [
+            Event(user_id=user_id, seq=seq, kind=kind, data=data, created_at=created_at)
+            for user_id, seq in seqs.items()
+        ]
     )
-    transaction.on_commit(lambda: announce_many(seqs))
+    frames = {user_id: [frame(kind, seq, created_at, data)] for user_id, seq in seqs.items()}
+    transaction.on_commit(lambda: announce_many(seqs, frames))
     return seqs
 
 
@@ -120,17 +127,21 @@ def record_many(entries: Sequence[tuple[int, str, dict[str, Any]]]) -> list[int]
     rows = [
         (user_id, seq, kind, data) for (user_id, kind, data), seq in zip(entries, seqs, strict=True)
     ]
+    created_at = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_EVENTS_SQL, [json.dumps(rows)])
+            cursor.execute(_INSERT_EVENTS_SQL, [created_at, json.dumps(rows)])
     else:
         Event.objects.bulk_create(
             [
-                Event(user_id=user_id, seq=seq, kind=kind, data=data)
+                Event(user_id=user_id, seq=seq, kind=kind, data=data, created_at=created_at)
                 for user_id, seq, kind, data in rows
             ]
         )
-    transaction.on_commit(lambda: announce_many(last))
+    frames: dict[int, list[dict[str, Any]]] = {}
+    for user_id, seq, kind, data in rows:
+        frames.setdefault(user_id, []).append(frame(kind, seq, created_at, data))
+    transaction.on_commit(lambda: announce_many(last, frames))
     return seqs
 
 
@@ -148,18 +159,34 @@ def _take_seqs(taken: Counter[int]) -> dict[int, int]:
         return last
 
 
-def announce_many(seqs: dict[int, int]) -> None:
-    """Rings each user's doorbell: "your log has grown to `seq`". Best effort by design: the
-    log holds the events, and sockets catch up from it (heartbeat, resume)."""
+# A doorbell carries its user's new frames when they are this small, so that a socket that has
+# delivered everything before them sends them without reading the log. Larger ones, and any a
+# socket cannot place right after what it sent, come from the log as before.
+DOORBELL_FRAMES_MAX_BYTES = 16 * 1024
+
+
+def frame(kind: str, seq: int, created_at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    """A durable event as a socket sends it (CONTRACT.md, Real-time)."""
+    return {"type": kind, "seq": seq, "ts": created_at.isoformat(), "data": data}
+
+
+def announce_many(
+    seqs: dict[int, int], frames: dict[int, list[dict[str, Any]]] | None = None
+) -> None:
+    """Rings each user's doorbell: "your log has grown to `seq`", with the new frames when they
+    are small. Best effort by design: the log holds the events, and sockets catch up from it
+    (heartbeat, resume)."""
     if not seqs:
         return
+    messages = {}
+    for user_id, seq in seqs.items():
+        message: dict[str, Any] = {"type": "events.available", "seq": seq}
+        new = (frames or {}).get(user_id)
+        if new and len(json.dumps(new)) <= DOORBELL_FRAMES_MAX_BYTES:
+            message["frames"] = new
+        messages[user_group(user_id)] = message
     try:
-        outcomes = doorbell.ring(
-            {
-                user_group(user_id): {"type": "events.available", "seq": seq}
-                for user_id, seq in seqs.items()
-            }
-        )
+        outcomes = doorbell.ring(messages)
     except Exception:
         _log.warning("could not announce to %s users", len(seqs), exc_info=True)
         return

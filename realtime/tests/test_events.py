@@ -119,7 +119,14 @@ async def test_the_doorbell_rings_after_commit_and_never_for_a_rollback(owner):
     await database_sync_to_async(commit_one_then_roll_one_back)(owner.pk)
 
     # then: one ring, for the committed seq, and none for the rolled-back one
-    assert await layer.receive(channel) == {"type": "events.available", "seq": 1}
+    rung = await layer.receive(channel)
+    logged_event = await database_sync_to_async(Event.objects.get)(user_id=owner.pk, seq=1)
+    assert rung == {
+        "type": "events.available",
+        "seq": 1,
+        # the new frame rides along, exactly as the log would give it
+        "frames": [events.frame("chat.message", 1, logged_event.created_at, {})],
+    }
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(layer.receive(channel), timeout=0.5)
     await layer.group_discard(events.user_group(owner.pk), channel)

@@ -165,9 +165,25 @@ async def test_each_user_hears_one_doorbell_after_commit_and_none_for_a_rollback
     await database_sync_to_async(commit_then_roll_back)(owner.pk, friend.pk)
 
     # then: one ring each, for the last committed seq, and nothing more
-    assert await layer.receive(channels[owner.pk]) == {"type": "events.available", "seq": 2}
-    assert await layer.receive(channels[friend.pk]) == {"type": "events.available", "seq": 1}
+    to_owner = await layer.receive(channels[owner.pk])
+    to_friend = await layer.receive(channels[friend.pk])
+    assert (to_owner["type"], to_owner["seq"]) == ("events.available", 2)
+    assert (to_friend["type"], to_friend["seq"]) == ("events.available", 1)
+    # each carries its user's new frames, exactly as the log gives them
+    logged_frames = await database_sync_to_async(log_frames)(owner.pk, friend.pk)
+    assert to_owner["frames"] == logged_frames[owner.pk]
+    assert to_friend["frames"] == logged_frames[friend.pk]
     for user_id, channel in channels.items():
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(layer.receive(channel), timeout=0.3)
         await layer.group_discard(events.user_group(user_id), channel)
+
+
+def log_frames(*user_ids: int) -> dict[int, list[dict]]:
+    return {
+        user_id: [
+            events.frame(event.kind, event.seq, event.created_at, event.data)
+            for event in Event.objects.filter(user_id=user_id).order_by("seq")
+        ]
+        for user_id in user_ids
+    }

@@ -197,3 +197,19 @@ async def test_a_socket_never_delivers_another_users_events(owner, friend):
     ]
     assert await no_frame(socket, 0.5)
     await socket.disconnect()
+
+
+async def test_a_live_frame_and_its_replay_are_identical(owner):
+    # given: frames delivered live (small ones ride on their doorbell)
+    socket, _ = await open_for(owner)
+    await record(owner, 2, kind="playdate.invited")
+    live = await frames(socket, 2)
+    await socket.disconnect()
+
+    # when: the same events replayed from the log
+    again, _ = await open_for(owner, since=0)
+    replayed = await frames(again, 2)
+
+    # then
+    assert replayed == live
+    await again.disconnect()

@@ -179,7 +179,7 @@ async def test_each_user_hears_one_doorbell_after_commit_and_none_for_a_rollback
         await layer.group_discard(events.user_group(user_id), channel)
 
 
-def log_frames(*user_ids: int) -> dict[int, list[dict]]:
+def log_frames(*user_ids: int) -> dict[int, list[dict[str, object]]]:
     return {
         user_id: [
             events.frame(event.kind, event.seq, event.created_at, event.data)

@@ -34,15 +34,9 @@ DURABLE_KINDS = frozenset(
 
 _log = logging.getLogger("pawdate.realtime")
 
-_NEXT_SEQ_SQL = (
-    "INSERT INTO realtime_eventcursor (user_id, last_seq) VALUES (%s, 1)"
-    " ON CONFLICT (user_id) DO UPDATE SET last_seq = realtime_eventcursor.last_seq + 1"
-    " RETURNING last_seq"
-)
-
-# `record_many`'s seqs, all in one statement: each user's cursor moves on by the number of its
-# events. The rows are inserted, and so their cursors locked, in user id order, like record()'s
-# one by one: the two cannot deadlock.
+# All seqs of a change in one statement: each user's cursor moves on by the number of its
+# events. Every event goes through here (record() too), and the rows are inserted, so their
+# cursors locked, in user id order: two writers cannot deadlock.
 _TAKE_SEQS_SQL = (
     "INSERT INTO realtime_eventcursor (user_id, last_seq)"
     " SELECT user_id, taken FROM unnest(%s::bigint[], %s::bigint[]) AS t(user_id, taken)"
@@ -79,25 +73,9 @@ def record(*, user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> dict[
     commit or roll back with it. Users are taken in id order, so two transactions that both
     write to the same users lock their cursors in the same order and cannot deadlock.
     """
-    if kind not in DURABLE_KINDS:
-        raise ValueError(f"{kind!r} is not a durable event")
-    if not connection.in_atomic_block:
-        raise RuntimeError("record() belongs inside the transaction of the change it reports")
-    seqs: dict[int, int] = {}
-    with connection.cursor() as cursor:
-        for user_id in sorted(set(user_ids)):
-            cursor.execute(_NEXT_SEQ_SQL, [user_id])
-            seqs[user_id] = int(cursor.fetchone()[0])
-    created_at = timezone.now()
-    Event.objects.bulk_create(
-        [
-            Event(user_id=user_id, seq=seq, kind=kind, data=data, created_at=created_at)
-            for user_id, seq in seqs.items()
-        ]
-    )
-    frames = {user_id: [frame(kind, seq, created_at, data)] for user_id, seq in seqs.items()}
-    transaction.on_commit(lambda: announce_many(seqs, frames))
-    return seqs
+    users = sorted(set(user_ids))
+    seqs = record_many([(user_id, kind, data) for user_id in users])
+    return dict(zip(users, seqs, strict=True))
 
 
 def record_many(entries: Sequence[tuple[int, str, dict[str, Any]]]) -> list[int]:
@@ -113,7 +91,7 @@ def record_many(entries: Sequence[tuple[int, str, dict[str, Any]]]) -> list[int]
         if kind not in DURABLE_KINDS:
             raise ValueError(f"{kind!r} is not a durable event")
     if not connection.in_atomic_block:
-        raise RuntimeError("record_many() belongs inside the transaction of the change it reports")
+        raise RuntimeError("record() belongs inside the transaction of the change it reports")
     if not entries:
         return []
     taken = Counter(user_id for user_id, _, _ in entries)

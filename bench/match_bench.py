@@ -18,8 +18,6 @@ import argparse
 import json
 import os
 import random
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +27,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from common import free_port, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "pawdate_match_bench"
@@ -42,20 +42,7 @@ DENSE_SHARE = 0.20
 PETS_PER_OWNER = 1.5  # seed_demo's mean
 DENSE_RADIUS_KM = 5.0
 
-ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": os.environ.get(
-        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-    ),
-    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
-    "DEBUG": "0",
-    # The measuring subprocess signs tokens for the server: both must share these keys.
-    "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + secrets.token_urlsafe(40),
-    "JWT_SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or "bench-" + secrets.token_urlsafe(40),
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = server_env(database=DATABASE, redis_url="redis://127.0.0.1:6379/15")
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -84,12 +71,6 @@ def load(pets: int) -> None:
     dense = round(owners * DENSE_SHARE)
     manage("seed_demo", "--owners", str(dense), "--metros", DENSE_METRO)
     manage("seed_demo", "--owners", str(owners - dense), "--metros", *OTHER_METROS)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def in_process(queries: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -29,16 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pawdate_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"  # flushed by every run
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,7 @@ from typing import Any
 
 import httpx
 import redis
+from common import free_port, server_env
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
@@ -65,21 +66,11 @@ FANOUT_SPOT = (59.9139, 10.7522)
 DELIVERY_TIMEOUT_SECONDS = 10.0
 OPEN_TIMEOUT_SECONDS = 60.0
 
-ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": os.environ.get(
-        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-    ),
-    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-    "DEBUG": "0",
-    # This process signs tokens for the servers: all must share these keys.
-    "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + secrets.token_urlsafe(40),
-    "JWT_SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or "bench-" + secrets.token_urlsafe(40),
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback, as tests/server.py serves it
-    "LOG_LEVEL": "WARNING",
-}
+ENV = server_env(
+    database=DATABASE,
+    redis_url="redis://127.0.0.1:6379/14",
+    SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback, as tests/server.py serves it
+)
 
 
 def percentiles(samples: Sequence[float]) -> dict[str, float] | None:
@@ -97,12 +88,6 @@ def percentiles(samples: Sequence[float]) -> dict[str, float] | None:
         "max": round(ordered[-1], 2),
         "mean": round(statistics.fmean(ordered), 2),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def raise_open_files_limit() -> int:
@@ -458,7 +443,7 @@ def running(
     servers = []
     try:
         for command in commands:
-            port = free_port()
+            port = free_port(HOST)
             process = subprocess.Popen(
                 command(port), cwd=ROOT, env=ENV, stdout=sys.stderr, start_new_session=True
             )

@@ -204,10 +204,13 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         if now.close_code is not None:
             await self.close_with(now.close_code)
             return
+        # Counted before the hello: a client that has its hello is online, so a device it then
+        # closes can never be the user's "last" while this one is still being counted.
+        partner_ids = await self.presence_open()
         await self.send_frame(
             {"type": "hello", "data": {"user_id": self.user_id, "last_seq": now.last_seq}}
         )
-        await self.presence_open()
+        await self.presence_greet(partner_ids)
         self.delivered = now.last_seq if since is None else since
         self.wanted = now.last_seq
         self.tasks = (
@@ -369,16 +372,21 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
 
     # --- Presence -------------------------------------------------------------------------------
 
-    async def presence_open(self) -> None:
-        """Counts this socket; announces the user online if it is their first; then tells this
-        socket which partners are online (after joining the groups: no change falls between)."""
-        partner_ids = await database_sync_to_async(presence.partner_ids)(self.user_id)
+    async def presence_open(self) -> list[int]:
+        """Counts this socket and announces the user online if it is their first; returns the
+        user's partners."""
+        partner_ids: list[int] = await database_sync_to_async(presence.partner_ids)(self.user_id)
         first = await sync_to_async(presence.socket_opened, thread_sensitive=False)(
             user_id=self.user_id, socket_id=self.channel_name, seconds=presence_seconds()
         )
         self.counted = True
         if first:
             await self.presence_announce(partner_ids, online=True)
+        return partner_ids
+
+    async def presence_greet(self, partner_ids: list[int]) -> None:
+        """Tells this socket which partners are online now (the groups are joined already, so no
+        change falls between this and what follows)."""
         online = await sync_to_async(presence.online_among, thread_sensitive=False)(partner_ids)
         for partner_id in online:
             await self.send_frame(

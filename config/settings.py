@@ -188,7 +188,14 @@ if REDIS_URLS:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: every socket's messages pass through the one channel of the process's hub
+    # (realtime.hub), so it holds far more than the default 100.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 100_000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Suggestions kept until a pet, preference, owner, block or pass within reach changes
@@ -242,6 +249,9 @@ RATE_LIMITS = {
     "register_account": (5, 3600),
     # Invitations per owner: generous for real use, a wall for spamming every pet nearby.
     "playdate_invite": (30, 3600),
+    # Chat messages per user, over every socket and REST: a fast typist sends about one a
+    # second; a script sending more than 3 a second for 10 seconds is flooding the other owner.
+    "chat_message": (30, 10),
 }
 # Failed logins on one account lock it (even for the right password) for the rest of the window.
 LOGIN_FAILURE_LIMIT = (5, 900)

@@ -23,10 +23,12 @@ from config import redis as shared_redis
 
 
 def ring(messages: dict[str, dict[str, Any]]) -> list[BaseException | None]:
-    """Sends each group its message; the outcome per group, in order (None: sent)."""
+    """Sends each group its message, with the group's name in it (the hub, `realtime.hub`,
+    hands it to that group's sockets); the outcome per group, in order (None: sent)."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return [None] * len(messages)
+    messages = {group: {**message, "group": group} for group, message in messages.items()}
     if isinstance(layer, RedisPubSubChannelLayer):
         return _publish(layer, messages)
 

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from realtime import doorbell
-from realtime.models import Event
+from realtime.models import Event, EventCursor
 
 DURABLE_KINDS = frozenset(
     {
@@ -179,7 +179,11 @@ def events_after(*, user_id: int, seq: int, limit: int = 500) -> list[Event]:
 
 
 def last_seq(user_id: int) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT last_seq FROM realtime_eventcursor WHERE user_id = %s", [user_id])
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    return last_seqs({user_id}).get(user_id, 0)
+
+
+def last_seqs(user_ids: Iterable[int]) -> dict[int, int]:
+    """Each user's last `seq`, for those who have one, in one query."""
+    return dict(
+        EventCursor.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "last_seq")
+    )

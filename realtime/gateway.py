@@ -2,8 +2,8 @@
 
 A socket opens with a ticket (`realtime.tickets`), says hello, replays the log after `since`
 when asked, then delivers live: a doorbell ("your log has grown to seq N", `realtime.events`)
-wakes the socket's one delivery task, which reads the log after the last `seq` it sent. One
-task, one cursor: an event is sent once, in order, whether it arrives during the replay, with a
+starts the socket's delivery task, which reads the log after the last `seq` it sent. One task
+at a time, one cursor: an event is sent once, in order, whether it arrives during the replay, with a
 doorbell, without one (the doorbell was lost) or before its doorbell.
 
 Close codes (CONTRACT.md, Real-time, and the ones it leaves to us):
@@ -16,10 +16,12 @@ Close codes (CONTRACT.md, Real-time, and the ones it leaves to us):
   the database failed under it). Nothing is lost: reconnect with a new ticket and
   `since=<last seq received>`.
 
-Every HEARTBEAT_SECONDS a socket checks that it still stands: its session and user (a close
-message that never arrived still closes it), its log (an event whose doorbell was lost is
-delivered) and its channel-layer subscriptions, by sending itself a message through its own
-groups. A socket whose echo does not come back twice in a row is deaf, and closes with 1012.
+A socket owns no channel of its own: the process's hub (`realtime.hub`) joins its groups,
+hands it the messages sent to them (`hub_message`) and checks it every HEARTBEAT_SECONDS, with
+every other socket due, in one pulse: its session and user (a close message that never arrived
+still closes it), its log (an event whose doorbell was lost is delivered) and the layer's
+subscriptions to its groups (a group this process no longer hears closes its sockets with 1012).
+A socket delivers on a task that exists only while it has something to send.
 
 Presence (`realtime.presence`) is ephemeral: the user's first socket tells the owners they share
 a playdate with that the user is online, the last one to close that they are offline, through
@@ -31,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -39,15 +40,16 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Session
 from config.errors import DomainError
 from realtime import events, presence, tickets
+from realtime.hub import hub, next_beat, presence_seconds
 
 _log = logging.getLogger("pawdate.realtime")
 
@@ -68,20 +70,6 @@ CLOSE_TOO_BIG = 1009
 CLOSE_RECONNECT = 1012
 
 
-def heartbeat_seconds() -> float:
-    return float(getattr(settings, "REALTIME_HEARTBEAT_SECONDS", 15))
-
-
-def echo_timeout_seconds() -> float:
-    return float(getattr(settings, "REALTIME_ECHO_TIMEOUT_SECONDS", 5))
-
-
-def presence_seconds() -> float:
-    """How long a socket counts as online after its last heartbeat: three beats, so the sockets
-    of a process that died without closing them stop counting soon after."""
-    return 3 * heartbeat_seconds()
-
-
 def session_group(session_id: int) -> str:
     """The channel-layer group of every socket opened with one session's tickets."""
     return f"session.{session_id}"
@@ -93,21 +81,38 @@ class Standing:
     last_seq: int
 
 
+def standings_of(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Standing]:
+    """Whether the sockets of these (user id, session id) may stay open, and each user's last
+    `seq`: two queries, whatever the number of sockets."""
+    sessions = {
+        (user_id, session_id): (revoked_at, expires_at, is_active, suspended_at)
+        for session_id, user_id, revoked_at, expires_at, is_active, suspended_at in (
+            Session.objects.filter(pk__in={session_id for _, session_id in pairs}).values_list(
+                "pk", "user_id", "revoked_at", "expires_at", "user__is_active", "user__suspended_at"
+            )
+        )
+    }
+    seqs = events.last_seqs({user_id for user_id, _ in pairs})
+    now = timezone.now()
+    found = {}
+    for pair in pairs:
+        row = sessions.get(pair)
+        if row is None:
+            found[pair] = Standing(CLOSE_TICKET, 0)
+            continue
+        revoked_at, expires_at, is_active, suspended_at = row
+        if not is_active or suspended_at is not None:
+            found[pair] = Standing(CLOSE_FORBIDDEN, 0)
+        elif revoked_at is not None or expires_at <= now:
+            found[pair] = Standing(CLOSE_TICKET, 0)
+        else:
+            found[pair] = Standing(None, seqs.get(pair[0], 0))
+    return found
+
+
 def standing(*, user_id: int, session_id: int) -> Standing:
     """Whether a socket of this user's session may stay open, and the user's last `seq`."""
-    row = (
-        Session.objects.filter(pk=session_id, user_id=user_id)
-        .values_list("revoked_at", "expires_at", "user__is_active", "user__suspended_at")
-        .first()
-    )
-    if row is None:
-        return Standing(CLOSE_TICKET, 0)
-    revoked_at, expires_at, is_active, suspended_at = row
-    if not is_active or suspended_at is not None:
-        return Standing(CLOSE_FORBIDDEN, 0)
-    if revoked_at is not None or expires_at <= timezone.now():
-        return Standing(CLOSE_TICKET, 0)
-    return Standing(None, events.last_seq(user_id))
+    return standings_of([(user_id, session_id)])[(user_id, session_id)]
 
 
 class FrameError(Exception):
@@ -145,15 +150,30 @@ def _since(query: dict[str, list[str]]) -> int | None:
 
 
 class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
+    # No channel of its own on the layer: the hub receives for every socket of the process.
+    channel_layer_alias = None
     user_id: int
     session_id: int
+    socket_id = ""
     groups_joined: tuple[str, ...] = ()
+    due = float("inf")  # when the hub checks this socket next (monotonic seconds)
     closing = False
+    joined = False  # in the hub
     counted = False  # this socket counts towards its user's presence
     delivered = 0  # the last seq sent on this socket
-    carried: dict[int, dict[str, Any]]  # frames doorbells brought, by seq, not yet sent
+    carried: dict[int, dict[str, Any]] | None = None  # frames doorbells brought, not yet sent
     wanted = 0  # the highest seq a doorbell or a check has announced
-    tasks: tuple[asyncio.Task[None], ...] = ()
+    delivering: asyncio.Task[None] | None = None
+    flood_gate: FloodGate
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, through the one
+        # database thread; ours reach the database only through database_sync_to_async, which
+        # does that itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         await self.accept()
@@ -187,17 +207,13 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             await self.close_with(CLOSE_TICKET)
             return
         self.user_id, self.session_id = ticket.user_id, ticket.session_id
+        self.socket_id = uuid.uuid4().hex
         self.flood_gate = FloodGate()
-        self.carried = {}
-        self.wake = asyncio.Event()
-        self.echo_token = ""
-        self.echoes_awaited: set[str] = set()
-        self.echoed = asyncio.Event()
 
         # Join the groups before reading the log, so no doorbell falls between the two.
         self.groups_joined = (events.user_group(self.user_id), session_group(self.session_id))
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.joined = True
+        await hub().join(self)
         now = await database_sync_to_async(standing)(
             user_id=self.user_id, session_id=self.session_id
         )
@@ -212,18 +228,13 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         )
         await self.presence_greet(partner_ids)
         self.delivered = now.last_seq if since is None else since
-        self.wanted = now.last_seq
-        self.tasks = (
-            asyncio.create_task(self.deliver_forever()),
-            asyncio.create_task(self.heartbeat_forever()),
-        )
-        if self.wanted > self.delivered:
-            self.wake.set()
+        self.due = next_beat()
+        self.want(now.last_seq)
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
-        for task in self.tasks:
-            task.cancel()
+        if self.delivering is not None:
+            self.delivering.cancel()
         if self.counted:
             try:
                 await self.presence_close()
@@ -231,11 +242,9 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
                 _log.warning(
                     "user %s: could not announce going offline", self.user_id, exc_info=True
                 )
-        for group in self.groups_joined:
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception:  # the layer is gone; its subscriptions went with it
-                _log.warning("could not leave group %s", group, exc_info=True)
+        if self.joined:
+            self.joined = False
+            await hub().leave(self)
 
     async def close_with(self, code: int) -> None:
         if self.closing:
@@ -251,37 +260,86 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             {"type": "error", "ref": ref, "data": {"code": code, "message": message}}
         )
 
-    # --- Delivery ------------------------------------------------------------------------------
+    # --- From the hub -----------------------------------------------------------------------------
 
-    async def deliver_forever(self) -> None:
+    async def hub_message(self, message: dict[str, Any]) -> None:
+        """A message sent to one of this socket's groups, in whichever process."""
+        kind = message.get("type")
+        if kind == "events.available":
+            self.events_available(message)
+        elif kind == "presence.changed":
+            await self.send_frame(
+                {
+                    "type": "presence",
+                    "data": {"user_id": message["user_id"], "online": message["online"]},
+                }
+            )
+        elif kind == "frame.ephemeral":
+            await self.send_frame(message["frame"])
+        elif kind == "sockets.close":
+            # A session ended (4401) or the user was locked out (4403).
+            await self.close_with(int(message["code"]))
+        else:
+            _log.warning("a socket got a message of unknown type %r", kind)
+
+    async def checked(self, close_code: int | None, last_seq: int) -> None:
+        """The hub's heartbeat: close with `close_code`, or make sure `last_seq` is delivered."""
+        if close_code is not None:
+            await self.close_with(close_code)
+        else:
+            self.want(last_seq)
+
+    # --- Delivery ---------------------------------------------------------------------------------
+
+    def events_available(self, message: dict[str, Any]) -> None:
+        """The doorbell: this user's log has grown to `seq`."""
+        seq = message.get("seq")
+        if isinstance(seq, int) and seq > max(self.delivered, self.wanted):
+            for carried in message.get("frames") or ():
+                if isinstance(carried, dict) and isinstance(carried.get("seq"), int):
+                    if self.carried is None:
+                        self.carried = {}
+                    self.carried[carried["seq"]] = carried
+            self.want(seq)
+
+    def want(self, seq: int) -> None:
+        """Delivers the log up to `seq`, on a delivery task started when none runs."""
+        self.wanted = max(self.wanted, seq)
+        if self.wanted > self.delivered and self.delivering is None and not self.closing:
+            self.delivering = asyncio.create_task(self.deliver())
+
+    async def deliver(self) -> None:
         try:
-            while not self.closing:
-                await self.wake.wait()
-                self.wake.clear()
-                await self.deliver_pending()
+            while self.wanted > self.delivered and not self.closing:
+                if not await self.deliver_pending():
+                    break
         except asyncio.CancelledError:
             raise
         except Exception:
             _log.exception("delivery failed for user %s", self.user_id)
             await self.close_with(CLOSE_RECONNECT)
+        finally:
+            self.delivering = None
 
-    async def deliver_pending(self) -> None:
-        """Sends the log after `delivered`, page by page, until it reaches `wanted`."""
+    async def deliver_pending(self) -> bool:
+        """Sends the log after `delivered`, page by page, until it reaches `wanted`; False if the
+        log does not show `wanted` yet after AHEAD_RETRIES looks (the heartbeat looks again)."""
         retries = 0
         while not self.closing:
             # Frames the doorbells brought, straight after what was sent: no log read needed.
-            while self.delivered + 1 in self.carried and not self.closing:
-                await self.send_frame(self.carried.pop(self.delivered + 1))
-                self.delivered += 1
-            self.carried = {seq: f for seq, f in self.carried.items() if seq > self.delivered}
+            if self.carried:
+                while self.delivered + 1 in self.carried and not self.closing:
+                    await self.send_frame(self.carried.pop(self.delivered + 1))
+                    self.delivered += 1
+                self.carried = {s: f for s, f in self.carried.items() if s > self.delivered} or None
             if self.delivered >= self.wanted:
-                return
+                return True
             page = await database_sync_to_async(events.events_after)(
                 user_id=self.user_id, seq=self.delivered, limit=REPLAY_PAGE
             )
             for event in page:
                 if self.closing:
-                    return
+                    return True
                 await self.send_frame(
                     events.frame(event.kind, event.seq, event.created_at, event.data)
                 )
@@ -289,7 +347,7 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             if len(page) == REPLAY_PAGE:
                 continue
             if self.delivered >= self.wanted:
-                return
+                return True
             # A doorbell for a seq this connection cannot see yet: look again shortly.
             retries += 1
             if retries > AHEAD_RETRIES:
@@ -299,85 +357,19 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
                     self.wanted,
                     self.delivered,
                 )
-                return
+                self.wanted = self.delivered
+                return False
             await asyncio.sleep(AHEAD_RETRY_SECONDS)
-
-    async def events_available(self, message: dict[str, Any]) -> None:
-        """The doorbell: this user's log has grown to `seq`."""
-        seq = message.get("seq")
-        if isinstance(seq, int) and seq > max(self.delivered, self.wanted):
-            for carried in message.get("frames") or ():
-                if isinstance(carried, dict) and isinstance(carried.get("seq"), int):
-                    self.carried[carried["seq"]] = carried
-            self.wanted = seq
-            self.wake.set()
-
-    # --- Staying open ---------------------------------------------------------------------------
-
-    async def heartbeat_forever(self) -> None:
-        while not self.closing:
-            # Spread over ±25 %: sockets opened together (a reconnect wave after a deploy) would
-            # otherwise beat together forever, and their checks would queue behind each other.
-            await asyncio.sleep(heartbeat_seconds() * random.uniform(0.75, 1.25))  # noqa: S311
-            try:
-                now = await database_sync_to_async(standing)(
-                    user_id=self.user_id, session_id=self.session_id
-                )
-            except Exception:
-                _log.warning("user %s: standing check failed", self.user_id, exc_info=True)
-                await self.close_with(CLOSE_RECONNECT)
-                return
-            if now.close_code is not None:
-                await self.close_with(now.close_code)
-                return
-            try:
-                await sync_to_async(presence.socket_alive, thread_sensitive=False)(
-                    user_id=self.user_id, socket_id=self.channel_name, seconds=presence_seconds()
-                )
-            except Exception:  # the echo below finds out whether Redis is really gone
-                _log.warning("user %s: presence not refreshed", self.user_id, exc_info=True)
-            # A busy process can be slow to hear itself once; deaf is twice in a row.
-            if not await self.hears_itself() and not await self.hears_itself():
-                await self.close_with(CLOSE_RECONNECT)
-                return
-            if now.last_seq > max(self.delivered, self.wanted):
-                self.wanted = now.last_seq
-                self.wake.set()
-
-    async def hears_itself(self) -> bool:
-        """Sends an echo through each of this socket's groups and waits for all to return."""
-        self.echo_token = uuid.uuid4().hex
-        self.echoes_awaited = set(self.groups_joined)
-        self.echoed.clear()
-        try:
-            for group in self.groups_joined:
-                await self.channel_layer.group_send(
-                    group, {"type": "gateway.echo", "token": self.echo_token, "group": group}
-                )
-            await asyncio.wait_for(self.echoed.wait(), echo_timeout_seconds())
-        except Exception:
-            _log.warning(
-                "user %s: the channel layer no longer reaches this socket",
-                self.user_id,
-                exc_info=True,
-            )
-            return False
         return True
 
-    async def gateway_echo(self, message: dict[str, Any]) -> None:
-        if message.get("token") == self.echo_token:
-            self.echoes_awaited.discard(str(message.get("group")))
-            if not self.echoes_awaited:
-                self.echoed.set()
-
-    # --- Presence -------------------------------------------------------------------------------
+    # --- Presence ---------------------------------------------------------------------------------
 
     async def presence_open(self) -> list[int]:
         """Counts this socket and announces the user online if it is their first; returns the
         user's partners."""
         partner_ids: list[int] = await database_sync_to_async(presence.partner_ids)(self.user_id)
         first = await sync_to_async(presence.socket_opened, thread_sensitive=False)(
-            user_id=self.user_id, socket_id=self.channel_name, seconds=presence_seconds()
+            user_id=self.user_id, socket_id=self.socket_id, seconds=presence_seconds()
         )
         self.counted = True
         if first:
@@ -396,32 +388,15 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
     async def presence_close(self) -> None:
         self.counted = False
         last = await sync_to_async(presence.socket_closed, thread_sensitive=False)(
-            user_id=self.user_id, socket_id=self.channel_name
+            user_id=self.user_id, socket_id=self.socket_id
         )
         if last:
             partner_ids = await database_sync_to_async(presence.partner_ids)(self.user_id)
             await self.presence_announce(partner_ids, online=False)
 
     async def presence_announce(self, partner_ids: list[int], *, online: bool) -> None:
-        for partner_id in partner_ids:
-            await self.channel_layer.group_send(
-                events.user_group(partner_id),
-                {"type": "presence.changed", "user_id": self.user_id, "online": online},
-            )
-
-    async def presence_changed(self, message: dict[str, Any]) -> None:
-        """A partner came online or went offline, in whichever process."""
-        if not self.closing:
-            await self.send_frame(
-                {
-                    "type": "presence",
-                    "data": {"user_id": message["user_id"], "online": message["online"]},
-                }
-            )
-
-    async def sockets_close(self, message: dict[str, Any]) -> None:
-        """A session ended (4401) or the user was locked out (4403), in whichever process."""
-        await self.close_with(int(message["code"]))
+        message = {"type": "presence.changed", "user_id": self.user_id, "online": online}
+        await hub().send_many({events.user_group(partner): message for partner in partner_ids})
 
     # --- Client frames ----------------------------------------------------------------------------
 

@@ -60,18 +60,21 @@ def socket_opened(*, user_id: int, socket_id: str, seconds: float) -> bool:
         return len(sockets) == 1
 
 
-def socket_alive(*, user_id: int, socket_id: str, seconds: float) -> None:
-    """The heartbeat: the socket counts for another `seconds`."""
+def sockets_alive(sockets: list[tuple[int, str]], seconds: float) -> None:
+    """The heartbeat of many sockets, (user id, socket id) each: they count for another
+    `seconds`, in one round trip."""
     now = time.time()
     if settings.REDIS_URLS:
-        key = _key(user_id)
-        pipe = redis.client().pipeline(transaction=True)
-        pipe.zadd(key, {socket_id: now + seconds})
-        pipe.pexpire(key, int(seconds * 1000))
+        pipe = redis.client().pipeline(transaction=False)
+        for user_id, socket_id in sockets:
+            pipe.zadd(_key(user_id), {socket_id: now + seconds})
+        for user_id in {user_id for user_id, _ in sockets}:
+            pipe.pexpire(_key(user_id), int(seconds * 1000))
         pipe.execute()
         return
     with _local_lock:
-        _live_local(user_id, now)[socket_id] = now + seconds
+        for user_id, socket_id in sockets:
+            _live_local(user_id, now)[socket_id] = now + seconds
 
 
 def socket_closed(*, user_id: int, socket_id: str) -> bool:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
-from realtime import events, gateway
+from realtime import doorbell, events, gateway
 
 _log = logging.getLogger("pawdate.realtime")
 
 
 def _close_sockets(group: str, code: int) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(group, {"type": "sockets.close", "code": code})
+        outcome = doorbell.ring({group: {"type": "sockets.close", "code": code}})[0]
+        if outcome is not None:
+            raise outcome
     except Exception:  # the sockets' own heartbeat finds the ended session or user shortly
         _log.warning("could not close the sockets of %s", group, exc_info=True)
 

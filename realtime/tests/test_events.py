@@ -123,6 +123,7 @@ async def test_the_doorbell_rings_after_commit_and_never_for_a_rollback(owner):
     logged_event = await database_sync_to_async(Event.objects.get)(user_id=owner.pk, seq=1)
     assert rung == {
         "type": "events.available",
+        "group": events.user_group(owner.pk),
         "seq": 1,
         # the new frame rides along, exactly as the log would give it
         "frames": [events.frame("chat.message", 1, logged_event.created_at, {})],

@@ -125,8 +125,9 @@ async def test_an_event_whose_doorbell_was_lost_arrives_at_the_next_heartbeat(ow
 async def test_a_doorbell_ahead_of_the_log_is_retried_until_the_log_shows_the_events(owner):
     # given: a doorbell for seq 2 arrives before this socket's reads can see it
     socket, _ = await open_for(owner)
+    group = events.user_group(owner.pk)
     await get_channel_layer().group_send(
-        events.user_group(owner.pk), {"type": "events.available", "seq": 2}
+        group, {"type": "events.available", "seq": 2, "group": group}
     )
     await shortly(0.3)
 
@@ -147,9 +148,8 @@ async def test_an_old_or_repeated_doorbell_sends_nothing_twice(owner):
     # when
     layer = get_channel_layer()
     for seq in (1, 2, 2):
-        await layer.group_send(
-            events.user_group(owner.pk), {"type": "events.available", "seq": seq}
-        )
+        group = events.user_group(owner.pk)
+        await layer.group_send(group, {"type": "events.available", "seq": seq, "group": group})
 
     # then
     assert await no_frame(socket)
@@ -182,8 +182,9 @@ async def test_a_socket_never_delivers_another_users_events(owner, friend):
     replayed = await frames(socket, 1)
     await record(friend, 2)
     await log_without_doorbell(friend, 1)
+    group = events.user_group(friend.pk)
     await get_channel_layer().group_send(
-        events.user_group(friend.pk), {"type": "events.available", "seq": 6}
+        group, {"type": "events.available", "seq": 6, "group": group}
     )
 
     # then

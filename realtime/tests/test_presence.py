@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from accounts.services import user_block
 from matching import playdate_services
 from matching.tests.playdate_helpers import invite, pet_for
-from realtime import events, gateway, presence
+from realtime import events, hub, presence
 from realtime.tests.sockets import frames, no_frame, open_for, playdate_between, shortly
 from realtime.tests.sockets import presence as presence_frame
 
@@ -159,7 +159,7 @@ async def test_a_socket_that_vanished_without_closing_stops_counting(owner, frie
     settings.REALTIME_HEARTBEAT_SECONDS = 0.2
     await playdate_between(owner, friend)
     await sync_to_async(presence.socket_opened)(
-        user_id=friend.pk, socket_id="vanished", seconds=gateway.presence_seconds()
+        user_id=friend.pk, socket_id="vanished", seconds=hub.presence_seconds()
     )
     phone, _ = await open_for(owner)
     assert await frames(phone, 1) == [presence_frame(friend, True)]
@@ -206,8 +206,8 @@ def test_the_count_says_first_and_last_and_forgets_expired_sockets(settings, sto
     assert presence.socket_opened(user_id=1, socket_id="d", seconds=5) is True
 
     # when / then: a heartbeat keeps a socket counted past its first expiry
-    presence.socket_alive(user_id=1, socket_id="d", seconds=0.05)
-    presence.socket_alive(user_id=1, socket_id="d", seconds=5)
+    presence.sockets_alive([(1, "d")], seconds=0.05)
+    presence.sockets_alive([(1, "d")], seconds=5)
     time.sleep(0.1)
     assert presence.online_among([1]) == [1]
     assert presence.socket_closed(user_id=1, socket_id="d") is True

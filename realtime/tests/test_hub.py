@@ -1,0 +1,197 @@
+"""The hub: one channel and one heartbeat for all the sockets of a process."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Session
+from realtime import events, gateway
+from realtime import hub as hubs
+from realtime.tests.sockets import (
+    closed_with,
+    frames,
+    login,
+    no_frame,
+    open_for,
+    open_socket,
+    ping,
+    record,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def seqs(received):
+    return [frame["seq"] for frame in received]
+
+
+async def test_the_sockets_of_a_process_share_one_channel_and_their_groups_one_subscription(
+    owner,
+):
+    # given: two sockets of one user
+    phone, _ = await open_for(owner)
+    laptop, _ = await open_for(owner)
+    layer = get_channel_layer()._get_layer()
+
+    # then: the layer knows one channel of ours in the user's group, the hub's
+    group_channel = layer._get_group_channel_name(events.user_group(owner.pk))
+    assert layer.groups[group_channel] == {hubs.hub().channel}
+
+    # when / then: both still get every event
+    await record(owner, 2)
+    assert seqs(await frames(phone, 2)) == [1, 2]
+    assert seqs(await frames(laptop, 2)) == [1, 2]
+
+    # when: one closes, the other still hears the group
+    await phone.disconnect()
+    await record(owner, 1)
+    assert seqs(await frames(laptop, 1)) == [3]
+    await laptop.disconnect()
+
+
+async def test_the_hub_stops_with_its_last_socket_and_leaves_its_groups(owner):
+    # given
+    socket, _ = await open_for(owner)
+    running = hubs.hub()
+    tasks = running.tasks
+    layer = get_channel_layer()._get_layer()
+
+    # when
+    await socket.disconnect()
+    await asyncio.sleep(0.05)
+
+    # then: no task left behind, no subscription kept, and the next socket gets a new hub
+    assert all(task.done() for task in tasks)
+    assert running.members == {}
+    assert layer._get_group_channel_name(events.user_group(owner.pk)) not in layer.groups
+    assert hubs.hub() is not running
+
+
+async def test_a_socket_joining_while_the_last_one_leaves_its_groups_still_hears_them(owner):
+    # given: the user's only socket
+    socket, _ = await open_for(owner)
+    for _ in range(5):
+        # when: it closes while the user's next socket opens (the hub leaves the user's group
+        # and joins it again at the same time)
+        ticket = await (await login(owner)).ticket()
+        _, socket = await asyncio.gather(socket.disconnect(), open_socket(ticket))
+        assert (await socket.receive_json_from())["type"] == "hello"
+
+    # when
+    await record(owner, 1)
+
+    # then
+    assert seqs(await frames(socket, 1)) == [1]
+    await socket.disconnect()
+
+
+class Listener:
+    """A member of the hub that only listens: what a socket is to it, minus the socket."""
+
+    def __init__(self, group: str) -> None:
+        self.user_id, self.session_id, self.socket_id = 0, 0, str(id(self))
+        self.groups_joined: tuple[str, ...] = (group,)
+        self.due = float("inf")
+        self.closing = False
+        self.heard: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def hub_message(self, message: dict[str, Any]) -> None:
+        await self.heard.put(message)
+
+    async def checked(self, close_code: int | None, last_seq: int) -> None:
+        raise AssertionError("never due")
+
+
+async def test_a_member_joining_while_the_last_one_leaves_still_hears_the_group():
+    # given: the group's only member, leaving
+    running = hubs.hub()
+    leaving, joining, staying = Listener("g"), Listener("g"), Listener("other")
+    await running.join(staying)
+    await running.join(leaving)
+    left = asyncio.ensure_future(running.leave(leaving))
+    await asyncio.sleep(0)
+
+    # when: another joins before the leave is done
+    await running.join(joining)
+    await left
+    await running.send_many({"g": {"type": "test.message"}})
+
+    # then
+    heard = await asyncio.wait_for(joining.heard.get(), 3)
+    assert heard == {"type": "test.message", "group": "g"}
+    await running.leave(joining)
+    await running.leave(staying)
+
+
+async def test_a_message_that_names_no_group_reaches_no_socket(owner):
+    # given
+    socket, _ = await open_for(owner)
+    group = events.user_group(owner.pk)
+
+    # when: a message sent to the user's group without its group's name
+    await get_channel_layer().group_send(group, {"type": "events.available", "seq": 1})
+
+    # then: nothing is delivered from it, and the socket still works
+    assert await no_frame(socket)
+    assert await ping(socket)
+    await socket.disconnect()
+
+
+async def test_one_pulse_checks_every_socket_due_and_closes_only_the_ended_session(
+    owner, friend, settings
+):
+    # given: three sockets, one of them of a session that ends without a close message
+    settings.REALTIME_HEARTBEAT_SECONDS = 0.3
+    ending, ending_login = await open_for(owner)
+    staying, _ = await open_for(owner)
+    other, _ = await open_for(friend)
+
+    def end_session_silently() -> None:
+        with transaction.atomic():
+            Session.objects.filter(pk=ending_login.session_id).update(revoked_at=timezone.now())
+
+    # when
+    await database_sync_to_async(end_session_silently)()
+
+    # then
+    assert await closed_with(ending) == gateway.CLOSE_TICKET
+    assert await no_frame(staying, 0.6)
+    assert await ping(staying)
+    assert await ping(other)
+    await staying.disconnect()
+    await other.disconnect()
+
+
+def test_standings_of_many_sockets_take_two_queries(
+    owner, friend, stranger, django_assert_num_queries
+):
+    # given: sockets of three users, one of them suspended, and a session that does not exist
+    sessions = {}
+    for user in (owner, friend, stranger):
+        with transaction.atomic():
+            events.record(user_ids=[user.pk], kind="playdate.updated", data={})
+        sessions[user.pk] = Session.objects.create(
+            user=user, refresh_jti=f"jti-{user.pk}", expires_at=timezone.now() + timedelta(days=1)
+        ).pk
+    stranger.suspended_at = timezone.now()
+    stranger.save(update_fields=["suspended_at"])
+    pairs = list(sessions.items())
+    pairs.append((owner.pk, sessions[friend.pk]))  # a session that is not the owner's
+
+    # when
+    with django_assert_num_queries(2):
+        found = gateway.standings_of(pairs)
+
+    # then
+    assert found[(owner.pk, sessions[owner.pk])] == gateway.Standing(None, 1)
+    assert found[(friend.pk, sessions[friend.pk])] == gateway.Standing(None, 1)
+    assert found[(stranger.pk, sessions[stranger.pk])].close_code == gateway.CLOSE_FORBIDDEN
+    assert found[(owner.pk, sessions[friend.pk])].close_code == gateway.CLOSE_TICKET

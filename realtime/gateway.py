@@ -47,8 +47,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Session
-from config.errors import DomainError
-from realtime import events, presence, tickets
+from config.errors import DomainError, RateLimited
+from realtime import chat_frames, events, presence, tickets
 from realtime.hub import hub, next_beat, presence_seconds
 
 _log = logging.getLogger("pawdate.realtime")
@@ -68,11 +68,6 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_FLOODING = 4429
 CLOSE_TOO_BIG = 1009
 CLOSE_RECONNECT = 1012
-
-
-def session_group(session_id: int) -> str:
-    """The channel-layer group of every socket opened with one session's tickets."""
-    return f"session.{session_id}"
 
 
 @dataclass(frozen=True)
@@ -210,8 +205,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         self.socket_id = uuid.uuid4().hex
         self.flood_gate = FloodGate()
 
-        # Join the groups before reading the log, so no doorbell falls between the two.
-        self.groups_joined = (events.user_group(self.user_id), session_group(self.session_id))
+        # Join the user's group before reading the log, so no doorbell falls between the two.
+        self.groups_joined = (events.user_group(self.user_id),)
         self.joined = True
         await hub().join(self)
         now = await database_sync_to_async(standing)(
@@ -255,9 +250,12 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
-    async def send_error(self, ref: str | int | None, code: str, message: str) -> None:
+    async def send_error(
+        self, ref: str | int | None, code: str, message: str, **more: int | str
+    ) -> None:
+        """An error frame; `more` adds fields to its data (`retry_after` for rate_limited)."""
         await self.send_frame(
-            {"type": "error", "ref": ref, "data": {"code": code, "message": message}}
+            {"type": "error", "ref": ref, "data": {"code": code, "message": message, **more}}
         )
 
     # --- From the hub -----------------------------------------------------------------------------
@@ -277,8 +275,9 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         elif kind == "frame.ephemeral":
             await self.send_frame(message["frame"])
         elif kind == "sockets.close":
-            # A session ended (4401) or the user was locked out (4403).
-            await self.close_with(int(message["code"]))
+            # Sessions ended (4401: those in `session_ids`) or the user was locked out (4403).
+            if self.session_id in message.get("session_ids", (self.session_id,)):
+                await self.close_with(int(message["code"]))
         else:
             _log.warning("a socket got a message of unknown type %r", kind)
 
@@ -418,6 +417,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             await self.handle(frame)
         except FrameError as error:
             await self.send_error(error.ref, error.code, error.message)
+        except RateLimited as error:
+            await self.send_error(ref, error.code, error.message, retry_after=error.retry_after)
         except DomainError as error:
             await self.send_error(ref, error.code, error.message)
         except ValidationError as error:
@@ -454,7 +455,9 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         kind, ref = frame["type"], frame.get("ref")
         if kind == "ping":
             await self.send_frame({"type": "pong", "ref": ref})
-        elif kind in {"chat.send", "chat.typing", "chat.read"}:
-            raise FrameError("validation_error", "Chat is not available yet.", ref)
+        elif kind in chat_frames.KINDS:
+            answer = await chat_frames.handle(self.user_id, kind, ref, frame.get("data") or {})
+            if answer is not None:
+                await self.send_frame(answer)
         else:
             raise FrameError("validation_error", f"Unknown frame type {kind[:40]!r}.", ref)

@@ -87,7 +87,8 @@ class Hub:
         self.channel = ""
         self.members: dict[str, set[Member]] = {}
         self.sockets: set[Member] = set()
-        self.subscriptions: dict[str, asyncio.Future[None]] = {}
+        # group -> its subscription while under way, None once done (a done task is heavy)
+        self.subscriptions: dict[str, asyncio.Future[None] | None] = {}
         self.started: asyncio.Future[None] | None = None
         self.tasks: tuple[asyncio.Task[None], ...] = ()
         self.echo_token = ""
@@ -107,22 +108,23 @@ class Hub:
             self.started = None
             self.sockets.discard(socket)
             raise
-        waits = {}
         for group in socket.groups_joined:
             self.members.setdefault(group, set()).add(socket)
             if group not in self.subscriptions:
                 self.subscriptions[group] = asyncio.ensure_future(
                     self.layer.group_add(group, self.channel)
                 )
-            waits[group] = self.subscriptions[group]
-        outcomes = await asyncio.gather(
-            *(asyncio.shield(wait) for wait in waits.values()), return_exceptions=True
-        )
-        for (group, wait), outcome in zip(waits.items(), outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                if self.subscriptions.get(group) is wait:  # the next socket tries again
+            subscribing = self.subscriptions[group]
+            if subscribing is None:
+                continue
+            try:
+                await asyncio.shield(subscribing)
+            except Exception:
+                if self.subscriptions.get(group) is subscribing:  # the next socket tries again
                     del self.subscriptions[group]
-                raise outcome
+                raise
+            if self.subscriptions.get(group) is subscribing:
+                self.subscriptions[group] = None
 
     async def leave(self, socket: Member) -> None:
         self.sockets.discard(socket)

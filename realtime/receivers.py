@@ -10,19 +10,23 @@ from realtime import doorbell, events, gateway
 _log = logging.getLogger("pawdate.realtime")
 
 
-def _close_sockets(group: str, code: int) -> None:
+def _close_sockets(group: str, message: dict[str, Any]) -> None:
     try:
-        outcome = doorbell.ring({group: {"type": "sockets.close", "code": code}})[0]
+        outcome = doorbell.ring({group: {"type": "sockets.close", **message}})[0]
         if outcome is not None:
             raise outcome
     except Exception:  # the sockets' own heartbeat finds the ended session or user shortly
         _log.warning("could not close the sockets of %s", group, exc_info=True)
 
 
-def close_session_sockets(sender: Any, *, session_ids: list[int], **kwargs: Any) -> None:
-    for session_id in session_ids:
-        _close_sockets(gateway.session_group(session_id), gateway.CLOSE_TICKET)
+def close_session_sockets(
+    sender: Any, *, user_id: int, session_ids: list[int], **kwargs: Any
+) -> None:
+    """Through the user's group: the sockets of other sessions stay open."""
+    _close_sockets(
+        events.user_group(user_id), {"code": gateway.CLOSE_TICKET, "session_ids": session_ids}
+    )
 
 
 def close_user_sockets(sender: Any, *, user_id: int, **kwargs: Any) -> None:
-    _close_sockets(events.user_group(user_id), gateway.CLOSE_FORBIDDEN)
+    _close_sockets(events.user_group(user_id), {"code": gateway.CLOSE_FORBIDDEN})

@@ -15,6 +15,7 @@ from matching import playdate_selectors as selectors
 from matching import playdate_services as services
 from matching.api import serializers as io
 from matching.models import Playdate
+from realtime import chat_selectors
 
 
 def _answer(playdate: Playdate, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -33,20 +34,25 @@ class PlaydateListCreateApi(APIView):
         query.is_valid(raise_exception=True)
         limit: int = query.validated_data["limit"]
         now = timezone.now()
+        user = current_user(request)
         playdates = selectors.playdate_list(
-            user=current_user(request),
+            user=user,
             now=now,
             status=query.validated_data.get("status"),
             role=query.validated_data.get("role"),
             before=query.validated_data.get("before"),
         )
         # One playdate more than the page tells whether there is a next page, without a COUNT.
-        page = list(playdates[: limit + 1])
+        page = list(chat_selectors.playdates_with_chat(playdates, user=user)[: limit + 1])
         next_url = None
         if len(page) > limit:
             page = page[:limit]
             next_url = replace_query_param(request.build_absolute_uri(), "before", page[-1].pk)
-        results = [selectors.playdate_data(playdate, now=now) for playdate in page]
+        chats = chat_selectors.chat_summaries(page)
+        results = [
+            {**selectors.playdate_data(playdate, now=now), **chats[playdate.pk]}
+            for playdate in page
+        ]
         return Response(io.PlaydateListOutput({"results": results, "next": next_url}).data)
 
     @extend_schema(request=io.PlaydateInviteInput, responses={201: io.PlaydateOutput})

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from matching.models import Playdate, PlaydateStatus
 from matching.playdate_selectors import PlaydateData
 from pets.api.serializers import PetOutput, Text, WholeNumber
+from realtime.api.serializers import MessageOutput
 
 
 class MatchQuery(serializers.Serializer[dict[str, Any]]):
@@ -133,8 +134,16 @@ class PlaydateOutput(serializers.Serializer[PlaydateData]):
     updated_at = serializers.DateTimeField()
 
 
+class PlaydateListItemOutput(PlaydateOutput):
+    """A playdate in the caller's list, with its conversation as the caller sees it: how many
+    of the other owner's messages the caller has not read, and the newest message."""
+
+    unread_count = serializers.IntegerField()
+    last_message = MessageOutput(allow_null=True)
+
+
 class PlaydateListOutput(serializers.Serializer[dict[str, Any]]):
-    results = PlaydateOutput(many=True)
+    results = PlaydateListItemOutput(many=True)
     next = serializers.URLField(allow_null=True)
 
 

@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from config.asgi import application
+from matching.playdate_selectors import NO_SUCH_PLAYDATE
 from realtime.tests.sockets import (
     closed_with,
     login,
@@ -180,17 +181,19 @@ BAD_FRAMES = [
     ),
     ('{"type": "ping", "ref": "c", "data": [1]}', error("c", "data must be an object.")),
     ('{"type": "teleport", "ref": "d"}', error("d", "Unknown frame type 'teleport'.")),
+    # chat frames about a playdate that is not the user's (realtime/tests/test_chat_frames.py
+    # has the rest)
     (
         '{"type": "chat.send", "ref": "e", "data": {"playdate_id": 1, "body": "hi"}}',
-        error("e", "Chat is not available yet."),
+        error("e", NO_SUCH_PLAYDATE, "not_found"),
     ),
     (
         '{"type": "chat.typing", "ref": "f", "data": {"playdate_id": 1}}',
-        error("f", "Chat is not available yet."),
+        error("f", NO_SUCH_PLAYDATE, "not_found"),
     ),
     (
         '{"type": "chat.read", "ref": 7, "data": {"playdate_id": 1, "message_id": 2}}',
-        error(7, "Chat is not available yet."),
+        error(7, NO_SUCH_PLAYDATE, "not_found"),
     ),
 ]
 

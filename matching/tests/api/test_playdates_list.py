@@ -31,7 +31,11 @@ def test_the_list_holds_the_callers_playdates_newest_first(owner, client_for, mi
 
     # then
     assert response.status_code == 200
-    assert response.json() == {"results": [expected(received), expected(sent)], "next": None}
+    chat = {"unread_count": 0, "last_message": None}
+    assert response.json() == {
+        "results": [expected(received, **chat), expected(sent, **chat)],
+        "next": None,
+    }
 
 
 @pytest.mark.parametrize(("role", "which"), [("incoming", "received"), ("outgoing", "sent")])

@@ -2,9 +2,11 @@
 
 No authentication, no database, none of Pawdate's apps: a socket joins the group named in its
 query string (`/relay/?group=<name>`), says hello, and forwards every `relay.message` sent to
-that group as one text frame. The channel layer is Pawdate's own (`config.settings`'
-CHANNEL_LAYERS, from the same REDIS_URL), so the bench compares the gateway with the cheapest
-thing that could deliver through the same layer. Served by daphne:
+that group as one text frame; a frame the client sends goes to the whole group, itself included
+(the Channels tutorial's chat, and bench/chat_bench.py's baseline). The channel layer is
+Pawdate's own (`config.settings`' CHANNEL_LAYERS, from the same REDIS_URL), so the bench
+compares the gateway with the cheapest thing that could deliver through the same layer.
+Served by daphne:
 
     python -m daphne -b 127.0.0.1 -p 8100 bench.bare_relay:application
 """
@@ -42,6 +44,11 @@ class Relay(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is untype
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        await self.channel_layer.group_send(
+            self.group, {"type": "relay.message", "text": text_data or ""}
+        )
 
     async def relay_message(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])

@@ -290,13 +290,13 @@ def client_main(pipe: Connection) -> None:
 class Clients:
     """The client processes, driven together: work is dealt round-robin."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, target: Callable[[Connection], None] | None = None) -> None:
         context = multiprocessing.get_context("spawn")  # no Django state, no inherited sockets
         self.pipes: list[Connection] = []
         self.processes: list[multiprocessing.process.BaseProcess] = []
         for _ in range(count):
             mine, theirs = context.Pipe()
-            process = context.Process(target=client_main, args=(theirs,), daemon=True)
+            process = context.Process(target=target or client_main, args=(theirs,), daemon=True)
             process.start()
             self.pipes.append(mine)
             self.processes.append(process)

@@ -253,6 +253,23 @@ RATE_LIMITS = {
     # second; a script sending more than 3 a second for 10 seconds is flooding the other owner.
     "chat_message": (30, 10),
 }
+
+
+def _rate_limit_from_env(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """RATE_LIMIT_<NAME>=<count>/<seconds> (e.g. RATE_LIMIT_CHAT_MESSAGE=60/10) replaces one."""
+    variable = f"RATE_LIMIT_{name.upper()}"
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    count, _, seconds = value.partition("/")
+    if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
+        raise ImproperlyConfigured(
+            f"{variable} must be <count>/<seconds>, e.g. 30/10; got {value!r}"
+        )
+    return int(count), int(seconds)
+
+
+RATE_LIMITS = {name: _rate_limit_from_env(name, limit) for name, limit in RATE_LIMITS.items()}
 # Failed logins on one account lock it (even for the right password) for the rest of the window.
 LOGIN_FAILURE_LIMIT = (5, 900)
 

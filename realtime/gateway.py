@@ -110,6 +110,25 @@ def standing(*, user_id: int, session_id: int) -> Standing:
     return standings_of([(user_id, session_id)])[(user_id, session_id)]
 
 
+@dataclass(frozen=True)
+class Opening:
+    standing: Standing
+    partner_ids: list[int]  # who hears this user's presence, and whose this socket hears
+    first: bool  # the user's first live socket: the partners hear "online"
+    online: list[int]  # the partners online now
+
+
+def opening(*, user_id: int, session_id: int, socket_id: str) -> Opening:
+    """What a new socket needs before its hello, in one trip to the database thread: whether
+    it may open, the user's last `seq`, and its presence counted (`realtime.presence`)."""
+    now = standing(user_id=user_id, session_id=session_id)
+    if now.close_code is not None:
+        return Opening(now, [], False, [])
+    partner_ids = presence.partner_ids(user_id)
+    first = presence.socket_opened(user_id=user_id, socket_id=socket_id, seconds=presence_seconds())
+    return Opening(now, partner_ids, first, presence.online_among(partner_ids))
+
+
 class FrameError(Exception):
     """A client frame answered with an error frame; the socket stays open."""
 
@@ -160,6 +179,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
     wanted = 0  # the highest seq a doorbell or a check has announced
     delivering: asyncio.Task[None] | None = None
     flood_gate: FloodGate
+    # Until the hello is sent: presence and ephemeral frames the hub brought, to send after it.
+    held: list[dict[str, Any]] | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, through the one
@@ -204,27 +225,39 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         self.user_id, self.session_id = ticket.user_id, ticket.session_id
         self.socket_id = uuid.uuid4().hex
         self.flood_gate = FloodGate()
+        self.held = []
 
         # Join the user's group before reading the log, so no doorbell falls between the two.
         self.groups_joined = (events.user_group(self.user_id),)
         self.joined = True
         await hub().join(self)
-        now = await database_sync_to_async(standing)(
-            user_id=self.user_id, session_id=self.session_id
+        now = await database_sync_to_async(opening)(
+            user_id=self.user_id, session_id=self.session_id, socket_id=self.socket_id
         )
-        if now.close_code is not None:
-            await self.close_with(now.close_code)
-            return
         # Counted before the hello: a client that has its hello is online, so a device it then
         # closes can never be the user's "last" while this one is still being counted.
-        partner_ids = await self.presence_open()
+        self.counted = now.standing.close_code is None
+        if now.standing.close_code is not None:
+            await self.close_with(now.standing.close_code)
+        if self.closing:  # closed meanwhile (a close message, a client gone)
+            return
+        if now.first:
+            await self.presence_announce(now.partner_ids, online=True)
+        last_seq = now.standing.last_seq
         await self.send_frame(
-            {"type": "hello", "data": {"user_id": self.user_id, "last_seq": now.last_seq}}
+            {"type": "hello", "data": {"user_id": self.user_id, "last_seq": last_seq}}
         )
-        await self.presence_greet(partner_ids)
-        self.delivered = now.last_seq if since is None else since
+        for partner_id in now.online:
+            await self.send_frame(
+                {"type": "presence", "data": {"user_id": partner_id, "online": True}}
+            )
+        # What the hub brought meanwhile follows, in order; then delivery starts.
+        held, self.held = self.held or [], None
+        for message in held:
+            await self.hub_message(message)
+        self.delivered = last_seq if since is None else since
         self.due = next_beat()
-        self.want(now.last_seq)
+        self.want(last_seq)
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -263,7 +296,9 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
     async def hub_message(self, message: dict[str, Any]) -> None:
         """A message sent to one of this socket's groups, in whichever process."""
         kind = message.get("type")
-        if kind == "events.available":
+        if self.held is not None and kind in {"presence.changed", "frame.ephemeral"}:
+            self.held.append(message)  # sent after the hello and the presence greeting
+        elif kind == "events.available":
             self.events_available(message)
         elif kind == "presence.changed":
             await self.send_frame(
@@ -304,6 +339,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
     def want(self, seq: int) -> None:
         """Delivers the log up to `seq`, on a delivery task started when none runs."""
         self.wanted = max(self.wanted, seq)
+        if self.held is not None:  # not open yet: `open` calls again after the hello
+            return
         if self.wanted > self.delivered and self.delivering is None and not self.closing:
             self.delivering = asyncio.create_task(self.deliver())
 
@@ -362,27 +399,6 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         return True
 
     # --- Presence ---------------------------------------------------------------------------------
-
-    async def presence_open(self) -> list[int]:
-        """Counts this socket and announces the user online if it is their first; returns the
-        user's partners."""
-        partner_ids: list[int] = await database_sync_to_async(presence.partner_ids)(self.user_id)
-        first = await sync_to_async(presence.socket_opened, thread_sensitive=False)(
-            user_id=self.user_id, socket_id=self.socket_id, seconds=presence_seconds()
-        )
-        self.counted = True
-        if first:
-            await self.presence_announce(partner_ids, online=True)
-        return partner_ids
-
-    async def presence_greet(self, partner_ids: list[int]) -> None:
-        """Tells this socket which partners are online now (the groups are joined already, so no
-        change falls between this and what follows)."""
-        online = await sync_to_async(presence.online_among, thread_sensitive=False)(partner_ids)
-        for partner_id in online:
-            await self.send_frame(
-                {"type": "presence", "data": {"user_id": partner_id, "online": True}}
-            )
 
     async def presence_close(self) -> None:
         self.counted = False

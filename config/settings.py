@@ -122,7 +122,10 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # Threads per process that run HTTP views (config/http.py); each may hold one connection.
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
-DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", str(HTTP_THREADS + 2)))
+# Threads per process that store chat messages sent on sockets (realtime/chat_frames.py).
+CHAT_THREADS = int(os.environ.get("CHAT_THREADS", "4"))
+# Those threads, Channels' database thread and one to spare.
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", str(HTTP_THREADS + CHAT_THREADS + 2)))
 if DATABASE_URL:
     _database: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=0))
     if _database["ENGINE"] == "django.db.backends.postgresql" and find_spec("psycopg_pool"):

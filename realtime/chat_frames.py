@@ -16,9 +16,11 @@ gateway turns into error frames. Answers:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
@@ -56,12 +58,18 @@ def _ref(ref: str | int | None) -> str | None:
     return str(ref)
 
 
+# Chat's own worker threads, one pooled database connection each while they work
+# (settings.CHAT_THREADS; DB_POOL_MAX_SIZE counts them).
+_threads = ThreadPoolExecutor(max_workers=settings.CHAT_THREADS, thread_name_prefix="chat")
+
+
 def _in_pool(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """`function` on one of the event loop's worker threads, each with its own pooled database
-    connection, rather than Channels' one database thread: a process's chat messages are
-    stored side by side, not one after the other (bench/chat_bench.py). One socket's frames
-    are still handled one at a time, in order."""
-    return database_sync_to_async(function, thread_sensitive=False)  # type: ignore[no-any-return]
+    """`function` on one of chat's worker threads rather than Channels' one database thread: a
+    process's chat messages are stored side by side, not one after the other
+    (bench/chat_bench.py). One socket's frames are still handled one at a time, in order."""
+    return database_sync_to_async(  # type: ignore[no-any-return]
+        function, thread_sensitive=False, executor=_threads
+    )
 
 
 def _send(user_id: int, playdate_id: int, body: str, ref: str | None) -> MessageData:

@@ -122,10 +122,11 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # Threads per process that run HTTP views (config/http.py); each may hold one connection.
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
-# Threads per process that store chat messages sent on sockets (realtime/chat_frames.py).
-CHAT_THREADS = int(os.environ.get("CHAT_THREADS", "4"))
+# Threads per process that do sockets' database work: opening, chat (realtime/workers.py).
+SOCKET_THREADS = int(os.environ.get("SOCKET_THREADS", "4"))
+CHAT_THREADS = SOCKET_THREADS  # until realtime/chat_frames.py uses realtime/workers.py
 # Those threads, Channels' database thread and one to spare.
-DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", str(HTTP_THREADS + CHAT_THREADS + 2)))
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", str(HTTP_THREADS + SOCKET_THREADS + 2)))
 if DATABASE_URL:
     _database: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=0))
     if _database["ENGINE"] == "django.db.backends.postgresql" and find_spec("psycopg_pool"):

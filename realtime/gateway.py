@@ -44,12 +44,15 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Session
 from config.errors import DomainError, RateLimited
-from realtime import chat_frames, events, presence, tickets
+from realtime import chat_frames, events, presence, tickets, workers
 from realtime.hub import hub, next_beat, presence_seconds
+from realtime.models import EventCursor
 
 _log = logging.getLogger("pawdate.realtime")
 
@@ -78,16 +81,24 @@ class Standing:
 
 def standings_of(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Standing]:
     """Whether the sockets of these (user id, session id) may stay open, and each user's last
-    `seq`: two queries, whatever the number of sockets."""
+    `seq`: one query, whatever the number of sockets."""
+    last_seq = EventCursor.objects.filter(user_id=OuterRef("user_id")).values("last_seq")[:1]
     sessions = {
-        (user_id, session_id): (revoked_at, expires_at, is_active, suspended_at)
-        for session_id, user_id, revoked_at, expires_at, is_active, suspended_at in (
-            Session.objects.filter(pk__in={session_id for _, session_id in pairs}).values_list(
-                "pk", "user_id", "revoked_at", "expires_at", "user__is_active", "user__suspended_at"
+        (user_id, session_id): row
+        for session_id, user_id, *row in (
+            Session.objects.filter(pk__in={session_id for _, session_id in pairs})
+            .annotate(last_seq=Coalesce(Subquery(last_seq), 0))
+            .values_list(
+                "pk",
+                "user_id",
+                "revoked_at",
+                "expires_at",
+                "user__is_active",
+                "user__suspended_at",
+                "last_seq",
             )
         )
     }
-    seqs = events.last_seqs({user_id for user_id, _ in pairs})
     now = timezone.now()
     found = {}
     for pair in pairs:
@@ -95,13 +106,13 @@ def standings_of(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Standing
         if row is None:
             found[pair] = Standing(CLOSE_TICKET, 0)
             continue
-        revoked_at, expires_at, is_active, suspended_at = row
+        revoked_at, expires_at, is_active, suspended_at, seq = row
         if not is_active or suspended_at is not None:
             found[pair] = Standing(CLOSE_FORBIDDEN, 0)
         elif revoked_at is not None or expires_at <= now:
             found[pair] = Standing(CLOSE_TICKET, 0)
         else:
-            found[pair] = Standing(None, seqs.get(pair[0], 0))
+            found[pair] = Standing(None, seq)
     return found
 
 
@@ -231,7 +242,7 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         self.groups_joined = (events.user_group(self.user_id),)
         self.joined = True
         await hub().join(self)
-        now = await database_sync_to_async(opening)(
+        now = await workers.in_pool(opening)(
             user_id=self.user_id, session_id=self.session_id, socket_id=self.socket_id
         )
         # Counted before the hello: a client that has its hello is online, so a device it then

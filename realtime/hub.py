@@ -273,7 +273,7 @@ class Hub:
 
 def standings(sockets: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int | None, int]]:
     """For each (user id, session id): the close code its socket must close with (None: it may
-    stay open) and the user's last `seq`, in two queries per STANDING_CHUNK sockets."""
+    stay open) and the user's last `seq`, in one query per STANDING_CHUNK sockets."""
     from realtime import gateway  # the close codes; gateway imports this module
 
     found: dict[tuple[int, int], tuple[int | None, int]] = {}

@@ -170,7 +170,7 @@ async def test_one_pulse_checks_every_socket_due_and_closes_only_the_ended_sessi
     await other.disconnect()
 
 
-def test_standings_of_many_sockets_take_two_queries(
+def test_standings_of_many_sockets_take_one_query(
     owner, friend, stranger, django_assert_num_queries
 ):
     # given: sockets of three users, one of them suspended, and a session that does not exist
@@ -187,7 +187,7 @@ def test_standings_of_many_sockets_take_two_queries(
     pairs.append((owner.pk, sessions[friend.pk]))  # a session that is not the owner's
 
     # when
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         found = gateway.standings_of(pairs)
 
     # then

@@ -31,7 +31,11 @@ application = ProtocolTypeRouter(
 # was the p95 of every endpoint (GET /api/v1/me at 16 connections: p95 55 ms with it, 12 ms with
 # the collector off; docs/performance.md). What exists once the application is loaded lives as
 # long as the process: freeze it out of the collector's walks, and collect the youngest
-# generation less often (reference counting frees nearly everything anyway).
+# generation less often (reference counting frees nearly everything anyway). Thousands of open
+# sockets are thousands more objects for each full walk: 2,000 of them made invitations' p99
+# 58 ms (max 234 ms); full collections 100 times rarer (the middle generation's too, 5 times):
+# p99 18.6 ms (bench/ws_bench.py, docs/performance.md). They still run, so cycles that outlive
+# the young generations are still freed, every few minutes under load.
 gc.collect()
 gc.freeze()
-gc.set_threshold(5_000, 10, 10)
+gc.set_threshold(5_000, 50, 1_000)

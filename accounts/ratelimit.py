@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -57,25 +59,55 @@ _local = _LocalCounters()
 
 
 def _add(scope: str, identity: str, window: int, amount: int) -> Window:
+    return _add_many(scope, {identity: amount}, window)[identity]
+
+
+def _add_many(scope: str, amounts: Mapping[str, int], window: int) -> dict[str, Window]:
+    """Adds each identity's amount to its counter of the current window, in one Redis round
+    trip; returns each identity's window: its new count, and when it ends."""
     now = time.time()
-    key = _key(scope, identity, window, now)
+    keys = {identity: _key(scope, identity, window, now) for identity in amounts}
     window_end = (int(now // window) + 1) * window
     if settings.REDIS_URLS:
         pipe = _redis().pipeline(transaction=True)
-        pipe.incrby(key, amount)
-        pipe.expire(key, window + 1)
-        count = int(pipe.execute()[0])
+        for identity, key in keys.items():
+            pipe.incrby(key, amounts[identity])
+            pipe.expire(key, window + 1)
+        replies = pipe.execute()
+        counts = {identity: int(replies[2 * n]) for n, identity in enumerate(keys)}
     else:
-        count = _local.add(key, amount, window_end, now)
-    return Window(count=count, retry_after=window_end - now)
+        counts = {
+            identity: _local.add(key, amounts[identity], window_end, now)
+            for identity, key in keys.items()
+        }
+    return {
+        identity: Window(count=count, retry_after=window_end - now)
+        for identity, count in counts.items()
+    }
 
 
 def hit(scope: str, identity: str) -> None:
     """Counts one request against `settings.RATE_LIMITS[scope]`; raises RateLimited past it."""
+    refused = hit_many(scope, [identity])[0]
+    if refused is not None:
+        raise refused
+
+
+def hit_many(scope: str, identities: Sequence[str]) -> list[RateLimited | None]:
+    """Counts one request per entry of `identities` (an identity may come more than once), as
+    many `hit` calls one after the other would, but in one Redis round trip; returns each
+    request's RateLimited past the limit, None within it."""
     limit, window = settings.RATE_LIMITS[scope]
-    current = _add(scope, identity, window, 1)
-    if current.count > limit:
-        raise RateLimited(current.retry_after)
+    amounts = Counter(identities)
+    windows = _add_many(scope, amounts, window)
+    # An identity's requests take the counts up to its new one, in the order they came.
+    count = {identity: windows[identity].count - amount for identity, amount in amounts.items()}
+    outcomes: list[RateLimited | None] = []
+    for identity in identities:
+        count[identity] += 1
+        over = count[identity] > limit
+        outcomes.append(RateLimited(windows[identity].retry_after) if over else None)
+    return outcomes
 
 
 def record_failure(scope: str, identity: str, window: int) -> None:

@@ -124,7 +124,6 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
 # Threads per process that do sockets' database work: opening, chat (realtime/workers.py).
 SOCKET_THREADS = int(os.environ.get("SOCKET_THREADS", "4"))
-CHAT_THREADS = SOCKET_THREADS  # until realtime/chat_frames.py uses realtime/workers.py
 # Those threads, Channels' database thread and one to spare.
 DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", str(HTTP_THREADS + SOCKET_THREADS + 2)))
 if DATABASE_URL:

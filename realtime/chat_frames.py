@@ -6,7 +6,8 @@ gateway turns into error frames. Answers:
 
 - `chat.send {playdate_id, body}`: an `ack` with the stored message (its `chat.message` event
   follows on every socket of both owners, this one too). A retry with the same `ref` gets the
-  same message back.
+  same message back. Stored with the other messages of the process sent meanwhile
+  (`realtime.chat_batch`).
 - `chat.typing {playdate_id}`: nothing; relayed to the other owner, or dropped when the user
   already said so within 3 seconds.
 - `chat.read {playdate_id, message_id}`: nothing. The durable `chat.read` event it records for
@@ -15,22 +16,18 @@ gateway turns into error frames. Answers:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
-from channels.db import database_sync_to_async
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from realtime import chat_batch
 from realtime import chat_services as services
-from realtime.chat_selectors import MessageData, message_data
 from realtime.models import MAX_REF_LENGTH
-
-T = TypeVar("T")
+from realtime.workers import in_pool
 
 KINDS = frozenset({"chat.send", "chat.typing", "chat.read"})
+NULL_CHARACTERS = "Null characters are not allowed."
 
 
 def _whole_number(data: dict[str, Any], name: str) -> int:
@@ -40,11 +37,19 @@ def _whole_number(data: dict[str, Any], name: str) -> int:
     return value
 
 
+def _no_null_characters(value: str, name: str) -> str:
+    """As over REST (DRF's CharField): PostgreSQL cannot store them, and in a batch
+    (`realtime.chat_batch`) such a message would cost the others a second try, or fail them."""
+    if "\x00" in value:
+        raise ValidationError({name: [NULL_CHARACTERS]})
+    return value
+
+
 def _text(data: dict[str, Any], name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str):
         raise ValidationError({name: [f"{name} must be a string."]})
-    return value
+    return _no_null_characters(value, name)
 
 
 def _ref(ref: str | int | None) -> str | None:
@@ -55,27 +60,7 @@ def _ref(ref: str | int | None) -> str | None:
         raise ValidationError(
             {"ref": [f"ref must be a string of at most {MAX_REF_LENGTH} characters."]}
         )
-    return str(ref)
-
-
-# Chat's own worker threads, one pooled database connection each while they work
-# (settings.CHAT_THREADS; DB_POOL_MAX_SIZE counts them).
-_threads = ThreadPoolExecutor(max_workers=settings.CHAT_THREADS, thread_name_prefix="chat")
-
-
-def _in_pool(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """`function` on one of chat's worker threads rather than Channels' one database thread: a
-    process's chat messages are stored side by side, not one after the other
-    (bench/chat_bench.py). One socket's frames are still handled one at a time, in order."""
-    return database_sync_to_async(  # type: ignore[no-any-return]
-        function, thread_sensitive=False, executor=_threads
-    )
-
-
-def _send(user_id: int, playdate_id: int, body: str, ref: str | None) -> MessageData:
-    user = User.objects.get(pk=user_id)
-    message = services.message_send(user=user, playdate_id=playdate_id, body=body, ref=ref)
-    return message_data(message)
+    return _no_null_characters(str(ref), "ref")
 
 
 def _typing(user_id: int, playdate_id: int) -> None:
@@ -96,16 +81,16 @@ async def handle(
     answer with, if any."""
     if kind == "chat.send":
         playdate_id, body = _whole_number(data, "playdate_id"), _text(data, "body")
-        message = await _in_pool(_send)(user_id, playdate_id, body, _ref(ref))
+        message = await chat_batch.submit(user_id, playdate_id, body, _ref(ref))
         return {"type": "ack", "ref": ref, "data": {"message": message}}
     if kind == "chat.typing":
-        await _in_pool(_typing)(user_id, _whole_number(data, "playdate_id"))
+        await in_pool(_typing)(user_id, _whole_number(data, "playdate_id"))
         return None
     if kind == "chat.read":
         playdate_id, message_id = (
             _whole_number(data, "playdate_id"),
             _whole_number(data, "message_id"),
         )
-        await _in_pool(_read)(user_id, playdate_id, message_id)
+        await in_pool(_read)(user_id, playdate_id, message_id)
         return None
     raise ValidationError({"type": [f"Unknown chat frame type {kind[:40]!r}."]})

@@ -166,6 +166,29 @@ async def test_a_bad_body_is_the_same_validation_error_as_over_rest(owner, playd
     }
 
 
+@pytest.mark.parametrize(
+    ("field", "body", "ref"), [("body", "Hi\x00", "r"), ("ref", "Hi", "r\x00")]
+)
+async def test_a_null_character_is_the_same_validation_error_as_over_rest(
+    owner, playdate, client_for, field, body, ref
+):
+    # given: REST refuses it
+    api = await in_db(client_for, owner)
+    response = await in_db(
+        api.post, messages_url(playdate.pk), {"body": body, "ref": ref}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+
+    # when / then
+    with pytest.raises(ValidationError) as caught:
+        await chat_frames.handle(
+            owner.pk, "chat.send", ref, {"playdate_id": playdate.pk, "body": body}
+        )
+    assert caught.value.message_dict == {field: ["Null characters are not allowed."]}
+    assert await in_db(Message.objects.count) == 0
+
+
 async def test_a_closed_playdate_is_a_conflict(owner, playdate):
     # given
     await in_db(Playdate.objects.filter(pk=playdate.pk).update, status="cancelled")

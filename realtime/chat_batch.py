@@ -14,14 +14,16 @@ import asyncio
 import weakref
 from typing import NamedTuple
 
-from django.conf import settings
-
 from realtime import chat_services as services
 from realtime.chat_selectors import MessageData, message_data
 from realtime.workers import in_pool
 
 # The most messages stored in one transaction.
 MAX_BATCH = 200
+# The most batches a process stores at once. Batches of one conversation take the same owners'
+# log rows, so more at once mostly wait on each other's locks: with 1,000 messages/s over two
+# processes, 4 at once gave p99 301 ms, 2 gave 62 ms, 1 gave 366 ms (bench/chat_bench.py).
+MAX_IN_FLIGHT = 2
 
 
 def store_many(messages: list[services.NewMessage]) -> list[MessageData | Exception]:
@@ -39,7 +41,7 @@ class _Waiting(NamedTuple):
 
 class Batcher:
     """One per event loop: the messages waiting to be stored, and the batches being stored (at
-    most one per worker thread, `realtime.workers`)."""
+    most MAX_IN_FLIGHT, on `realtime.workers`' threads)."""
 
     def __init__(self) -> None:
         self.waiting: list[_Waiting] = []
@@ -56,7 +58,7 @@ class Batcher:
     def flush_soon(self) -> None:
         """Flushes once the loop has run what is ready now: the messages of every frame that
         came in together go in one batch."""
-        if not self.flush_due and self.waiting and self.in_flight < settings.SOCKET_THREADS:
+        if not self.flush_due and self.waiting and self.in_flight < MAX_IN_FLIGHT:
             self.flush_due = True
             asyncio.get_running_loop().call_soon(self.flush)
 
@@ -64,7 +66,7 @@ class Batcher:
         self.flush_due = False
         # A socket that closed meanwhile no longer waits for its message.
         self.waiting = [waiting for waiting in self.waiting if not waiting.outcome.done()]
-        while self.waiting and self.in_flight < settings.SOCKET_THREADS:
+        while self.waiting and self.in_flight < MAX_IN_FLIGHT:
             batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
             self.in_flight += 1
             task = asyncio.get_running_loop().create_task(self.store(batch))

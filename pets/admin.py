@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from pets import services
 from pets.models import Energy, Pet, Preferences, Size, Species, mask, unmask
+from pets.signals import pet_changed
 
 # Form field name -> (mask field, the choices its bits stand for).
 _MASKS: dict[str, tuple[str, type[TextChoices]]] = {
@@ -77,3 +78,14 @@ class PetAdmin(admin.ModelAdmin[Pet]):
         super().save_related(request, form, formsets, change)
         # Matching reads every pet's preferences: a pet added here without them gets the defaults.
         services.preferences_ensure(pet=form.instance)
+        # As the API's changes do (pets.services): matching suggests the pet to those nearby.
+        fields = frozenset(form.changed_data)
+        if any(formset.has_changed() for formset in formsets):
+            fields |= {"preferences"}
+        if not change or fields:
+            pet_changed.send(
+                sender=Pet,
+                pet=form.instance,
+                created=not change,
+                fields=fields if change else frozenset(),
+            )

@@ -31,6 +31,7 @@ from matching.tests.helpers import (
 from pets import services as pet_services
 from pets.models import Pet
 from pets.tests.helpers import PETS_URL, pet_url, preferences_url
+from pets.tests.test_admin import pet_form, untouched_inline
 from realtime import events
 from realtime.models import Event
 
@@ -337,3 +338,51 @@ def test_owners_without_a_location_tell_nobody(owner, friend):
     # then
     assert pet.pk is not None
     assert suggested_since(position) == []
+
+
+def test_a_pet_added_or_changed_in_the_admin_is_suggested_like_one_from_the_api(
+    owner, friend, make_user, client, frozen
+):
+    # given: a suitable pet 1 km away, and a moderator in the admin
+    place(owner, HOME)
+    luna = pet_of(place(friend, offset(1.0, 0.0)), reach_km=10.0)
+    staff = make_user(email="root@example.com", username="root", is_staff=True)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    form = {
+        **pet_form(owner.pk, temperament='["playful", "social"]', vaccinated="on"),
+        **untouched_inline(),
+    }
+    position = log_position()
+
+    # when: added
+    response = client.post("/admin/pets/pet/add/", form)
+
+    # then
+    assert response.status_code == 302
+    assert recipients(position) == [(friend.pk, luna.pk)]
+
+    # when: deactivated, then reactivated there
+    added = Pet.objects.get(owner=owner, name="Rex")
+    change_url = f"/admin/pets/pet/{added.pk}/change/"
+    inactive = {key: value for key, value in form.items() if key != "is_active"}
+    assert client.post(change_url, {**inactive, **_inline_ids(added)}).status_code == 302
+    position = log_position()
+    response = client.post(change_url, {**form, **_inline_ids(added)})
+
+    # then: suggested again, as a reactivated pet is
+    assert response.status_code == 302
+    assert recipients(position) == [(friend.pk, luna.pk)]
+
+
+def _inline_ids(pet: Pet) -> dict[str, str | list[str]]:
+    """The change form's inline for the pet's existing preferences (dogs of any size and
+    energy, as the defaults)."""
+    return {
+        "preferences-INITIAL_FORMS": "1",
+        "preferences-0-pet": str(pet.pk),
+        "preferences-0-species": ["dog"],
+        "preferences-0-sizes": ["small", "medium", "large"],
+        "preferences-0-energy": ["low", "medium", "high"],
+    }

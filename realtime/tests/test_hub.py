@@ -195,3 +195,28 @@ def test_standings_of_many_sockets_take_one_query(
     assert found[(friend.pk, sessions[friend.pk])] == gateway.Standing(None, 1)
     assert found[(stranger.pk, sessions[stranger.pk])].close_code == gateway.CLOSE_FORBIDDEN
     assert found[(owner.pk, sessions[friend.pk])].close_code == gateway.CLOSE_TICKET
+
+
+async def test_what_the_hub_brings_before_the_hello_waits_for_it():
+    # given: a socket between joining its group and its hello
+    socket = gateway.Gateway()
+    socket.held = []
+    sent: list[dict[str, Any]] = []
+
+    async def send_frame(frame: dict[str, Any]) -> None:
+        sent.append(frame)
+
+    socket.send_frame = send_frame  # type: ignore[method-assign]  # what reaches the client
+
+    # when: a partner's presence, a typing notice and a doorbell arrive
+    presence = {"type": "presence.changed", "user_id": 7, "online": True}
+    typing = {"type": "frame.ephemeral", "frame": {"type": "chat.typing", "data": {}}}
+    await socket.hub_message(presence)
+    await socket.hub_message(typing)
+    await socket.hub_message({"type": "events.available", "seq": 3})
+
+    # then: nothing is sent and no delivery starts; the messages wait, in order
+    assert sent == []
+    assert socket.held == [presence, typing]
+    assert socket.delivering is None
+    assert socket.wanted == 3

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from accounts.services import user_block
 from matching import playdate_services
+from matching.models import Playdate
 from matching.tests.playdate_helpers import invite, pet_for
 from realtime import events, hub, presence
 from realtime.tests.sockets import frames, no_frame, open_for, playdate_between, shortly
@@ -227,3 +230,26 @@ def test_partners_are_read_in_one_query(owner, friend, stranger, django_assert_n
         assert presence.partner_ids(owner.pk) == [friend.pk]
     assert presence.partner_ids(friend.pk) == [owner.pk]
     assert presence.partner_ids(stranger.pk) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "hours_from_now", "partners"),
+    [
+        ("pending", 1, True),
+        ("pending", -0.1, False),  # expired: its time passed while pending
+        ("accepted", -1.9, True),  # under way
+        ("accepted", -2.1, False),  # completed: two hours after its start
+    ],
+)
+def test_partners_follow_the_playdates_status_as_time_passes(
+    owner, friend, status, hours_from_now, partners
+):
+    # given: a playdate whose stored status has not caught up with the clock
+    playdate = invite(pet_for(owner), pet_for(friend))
+    Playdate.objects.filter(pk=playdate.pk).update(
+        status=status, date_time=timezone.now() + timedelta(hours=hours_from_now)
+    )
+
+    # when / then
+    assert presence.partner_ids(owner.pk) == ([friend.pk] if partners else [])
+    assert presence.partner_ids(friend.pk) == ([owner.pk] if partners else [])

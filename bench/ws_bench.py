@@ -122,6 +122,9 @@ class ClientWorker:
         self.readers: set[asyncio.Task[None]] = set()
         self.tickets: list[tuple[int, str]] = []  # (port, ticket) fetched ahead of an open
         self.frames: list[tuple[str, int, float]] = []  # (type, key, received at)
+        # (type, key, ms from the event's `ts` to its frame): record (commit) -> socket, by the
+        # wall clock the server and this process share
+        self.recorded: list[tuple[str, int, float]] = []
         self.dropped: list[int | None] = []  # close codes of sockets the server closed
         self.closing = False
 
@@ -205,10 +208,14 @@ class ClientWorker:
     async def read(self, socket: ClientConnection) -> None:
         try:
             async for raw in socket:
-                received = time.monotonic()
-                key = frame_key(json.loads(raw))
+                received, received_wall = time.monotonic(), time.time()
+                frame = json.loads(raw)
+                key = frame_key(frame)
                 if key is not None:
                     self.frames.append((key[0], key[1], received))
+                    if "ts" in frame:
+                        stamped = datetime.fromisoformat(frame["ts"]).timestamp()
+                        self.recorded.append((key[0], key[1], (received_wall - stamped) * 1000))
         except ConnectionClosed:
             pass
         if not self.closing:
@@ -265,9 +272,14 @@ class ClientWorker:
         }
 
     async def drain(self) -> dict[str, Any]:
-        frames, dropped = self.frames, self.dropped
-        self.frames, self.dropped = [], []
-        return {"frames": frames, "dropped": dropped, "open": len(self.sockets)}
+        frames, dropped, recorded = self.frames, self.dropped, self.recorded
+        self.frames, self.dropped, self.recorded = [], [], []
+        return {
+            "frames": frames,
+            "dropped": dropped,
+            "recorded": recorded,
+            "open": len(self.sockets),
+        }
 
     async def close(self) -> int:
         self.closing = True
@@ -294,6 +306,8 @@ class Clients:
         context = multiprocessing.get_context("spawn")  # no Django state, no inherited sockets
         self.pipes: list[Connection] = []
         self.processes: list[multiprocessing.process.BaseProcess] = []
+        # (type, key) -> ms from the event's record to its first frame, as drained
+        self.recorded: dict[tuple[str, int], float] = {}
         for _ in range(count):
             mine, theirs = context.Pipe()
             process = context.Process(target=target or client_main, args=(theirs,), daemon=True)
@@ -328,6 +342,8 @@ class Clients:
         open_sockets = 0
         for reply in self.call("drain"):
             frames.extend(tuple(frame) for frame in reply["frames"])
+            for kind, key, delay in reply["recorded"]:
+                self.recorded.setdefault((kind, key), delay)
             dropped.extend(reply["dropped"])
             open_sockets += reply["open"]
         return frames, dropped, open_sockets
@@ -715,6 +731,14 @@ def latency_figures(
         "sockets_closed_by_server": dict(Counter(str(code) for code in dropped)),
         "latency_ms": percentiles(latencies),
         "rest_call_ms": percentiles([(c["finished"] - c["started"]) * 1000 for c in made]),
+        # The durable path alone: the event's row stamped in the transaction -> its frame.
+        "recorded_to_frame_ms": percentiles(
+            [
+                clients.recorded[(kind, call["playdate"])]
+                for call in made
+                if (kind, call["playdate"]) in clients.recorded
+            ]
+        ),
         # Negative: the frame arrived before the REST answer (the doorbell rings on commit).
         "frame_after_rest_answer_ms": percentiles(after_response),
     }
@@ -1023,6 +1047,11 @@ def scenario_baseline(
             name: round(ours[name] / theirs[name], 1) for name in ("p50", "p95", "p99")
         }
         figures["target"] = "invitation latency < 2x the bare relay's"
+    recorded = (invitations or {}).get("recorded_to_frame_ms")
+    if recorded and theirs:
+        figures["recorded_to_frame_ratio"] = {
+            name: round(recorded[name] / theirs[name], 1) for name in ("p50", "p95", "p99")
+        }
     return figures
 
 

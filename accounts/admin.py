@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 
-from accounts.models import Session, User
+from accounts.models import Feedback, Session, User
 
 
 class UserCreationForm(BaseUserCreationForm[User]):
@@ -53,3 +53,14 @@ class SessionAdmin(admin.ModelAdmin[Session]):
     search_fields = ("user__email",)
     raw_id_fields = ("user",)
     readonly_fields = ("refresh_jti", "created_at", "last_used_at", "expires_at")
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin[Feedback]):
+    list_display = ("id", "user", "page", "message", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("message", "page", "user__email")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    # What an owner said stays as they said it.
+    readonly_fields = ("user", "message", "page", "created_at")

@@ -139,3 +139,20 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.blocker_id} blocks user {self.blocked_id}"
+
+
+class Feedback(models.Model):
+    """What an owner tells us about the product (user acceptance feedback), for moderators."""
+
+    MAX_MESSAGE_LENGTH = 5000
+    MAX_PAGE_LENGTH = 500
+
+    # Kept when the account is deleted (deletion keeps the user row, anonymised).
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="feedback")
+    message = models.TextField(max_length=MAX_MESSAGE_LENGTH)
+    # Where in the app it was given (a path or screen name), when the client says.
+    page = models.CharField(max_length=MAX_PAGE_LENGTH, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"feedback {self.pk} from user {self.user_id}"

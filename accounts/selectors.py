@@ -9,7 +9,7 @@ from django.db.models import DateTimeField, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import Block, Session, User
+from accounts.models import Block, Feedback, Session, User
 
 
 def session_list(*, user: User) -> QuerySet[Session]:
@@ -79,4 +79,13 @@ def user_export(*, user: User) -> dict[str, object]:
         "blocked_users": list(
             Block.objects.filter(blocker=user).select_related("blocked").order_by("created_at")
         ),
+        "feedback": list(Feedback.objects.filter(user=user).order_by("created_at", "pk")),
     }
+
+
+def feedback_list(*, before: int | None = None) -> QuerySet[Feedback]:
+    """All feedback, newest first, for moderators; `before` (a feedback id) pages back."""
+    feedback = Feedback.objects.order_by("-pk")
+    if before is not None:
+        feedback = feedback.filter(pk__lt=before)
+    return feedback

@@ -18,7 +18,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import ratelimit, signals
-from accounts.models import DELETED_USERNAME, Block, Session, User, normalize_email
+from accounts.models import DELETED_USERNAME, Block, Feedback, Session, User, normalize_email
 from accounts.tokens import TokenPair, new_refresh_token, token_pair
 from config.errors import NotFound, PermissionDenied, RateLimited, seconds
 
@@ -262,3 +262,10 @@ def user_block(*, user: User, other_id: int) -> None:
 def user_unblock(*, user: User, other_id: int) -> None:
     other = _block_target(user=user, other_id=other_id)
     Block.objects.filter(blocker=user, blocked=other).delete()
+
+
+def feedback_give(*, user: User, message: str, page: str = "") -> Feedback:
+    """Stores what `user` tells us about the product; moderators read it
+    (`selectors.feedback_list`). Rate limited per user (`RATE_LIMITS["feedback"]`)."""
+    ratelimit.hit("feedback", str(user.pk))
+    return Feedback.objects.create(user=user, message=message, page=page)

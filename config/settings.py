@@ -255,6 +255,8 @@ RATE_LIMITS = {
     # Chat messages per user, over every socket and REST: a fast typist sends about one a
     # second; a script sending more than 3 a second for 10 seconds is flooding the other owner.
     "chat_message": (30, 10),
+    # Feedback per owner: plenty for what one person has to say in an hour.
+    "feedback": (20, 3600),
 }
 
 

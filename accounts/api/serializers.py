@@ -11,7 +11,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts.models import Block, Session, User, normalize_email
+from accounts.models import Block, Feedback, Session, User, normalize_email
+from pets.api.serializers import Text
 
 
 @cache
@@ -156,8 +157,41 @@ class BlockOutput(serializers.ModelSerializer[Block]):
         read_only_fields = fields
 
 
+class FeedbackInput(serializers.Serializer[dict[str, Any]]):
+    message = Text(
+        max_length=Feedback.MAX_MESSAGE_LENGTH,
+        help_text=f"What you want to tell us: 1 to {Feedback.MAX_MESSAGE_LENGTH} characters.",
+    )
+    page = Text(
+        max_length=Feedback.MAX_PAGE_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where in the app (a path or screen name).",
+    )
+
+
+class FeedbackOutput(serializers.ModelSerializer[Feedback]):
+    class Meta:
+        model = Feedback
+        fields = ("id", "user_id", "message", "page", "created_at")
+
+
+class FeedbackListQuery(serializers.Serializer[dict[str, Any]]):
+    """Newest first. `next` carries `before`: the id of the last feedback on the page."""
+
+    before = serializers.IntegerField(min_value=1, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=50)
+
+
+class FeedbackListOutput(serializers.Serializer[dict[str, Any]]):
+    results = FeedbackOutput(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
 class ExportOutput(serializers.Serializer[dict[str, Any]]):
     exported_at = serializers.DateTimeField()
     profile = UserOutput()
     sessions = SessionRecordOutput(many=True)
     blocked_users = BlockOutput(many=True)
+    feedback = FeedbackOutput(many=True)

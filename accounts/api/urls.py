@@ -16,4 +16,10 @@ urlpatterns = [
     path("me", views.MeApi.as_view(), name="me"),
     path("me/export", views.MeExportApi.as_view(), name="me-export"),
     path("users/<int:user_id>/block", views.UserBlockApi.as_view(), name="user-block"),
+    path("feedback", views.FeedbackApi.as_view(), name="feedback"),
+    path(
+        "moderation/feedback",
+        views.ModerationFeedbackListApi.as_view(),
+        name="moderation-feedback",
+    ),
 ]

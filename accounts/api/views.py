@@ -10,12 +10,14 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token
 
 from accounts import selectors, services
 from accounts.api import serializers as io
 from accounts.models import User
+from config.errors import PermissionDenied
 
 
 def client_ip(request: Request) -> str:
@@ -165,3 +167,33 @@ class SessionDetailApi(APIView):
 def _session_id(request: Request) -> object:
     token = request.auth
     return token.get("sid") if isinstance(token, Token) else None
+
+
+class FeedbackApi(APIView):
+    @extend_schema(request=io.FeedbackInput, responses={201: io.FeedbackOutput})
+    def post(self, request: Request) -> Response:
+        """Tell us what you think of Pawdate, from anywhere in the app; moderators read it.
+        Rate limited per owner (429 with Retry-After)."""
+        payload = io.FeedbackInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        feedback = services.feedback_give(user=current_user(request), **payload.validated_data)
+        return Response(io.FeedbackOutput(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class ModerationFeedbackListApi(APIView):
+    @extend_schema(parameters=[io.FeedbackListQuery], responses={200: io.FeedbackListOutput})
+    def get(self, request: Request) -> Response:
+        """Every owner's feedback, newest first (moderators only)."""
+        if not current_user(request).is_moderator:
+            raise PermissionDenied("Only moderators read feedback.")
+        query = io.FeedbackListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        limit: int = query.validated_data["limit"]
+        feedback = selectors.feedback_list(before=query.validated_data.get("before"))
+        # One more than the page tells whether there is a next page, without a COUNT.
+        page = list(feedback[: limit + 1])
+        next_url = None
+        if len(page) > limit:
+            page = page[:limit]
+            next_url = replace_query_param(request.build_absolute_uri(), "before", page[-1].pk)
+        return Response(io.FeedbackListOutput({"results": page, "next": next_url}).data)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Block
+from accounts.models import Block, Feedback
 from accounts.tests.helpers import EXPORT_URL, assert_not_authenticated, bearer, jwt_payload
 
 pytestmark = pytest.mark.django_db
 
 
-def test_export_holds_profile_sessions_and_blocks(owner, friend, stranger, tokens_for):
+def test_export_holds_profile_sessions_blocks_and_feedback(owner, friend, stranger, tokens_for):
     # given
     current = tokens_for(owner, user_agent="laptop")
     tokens_for(owner, user_agent="phone")
     Block.objects.create(blocker=owner, blocked=friend)
     Block.objects.create(blocker=stranger, blocked=owner)  # someone else's block is theirs
+    Feedback.objects.create(user=owner, message="Love it", page="/matches")
+    Feedback.objects.create(user=friend, message="Not mine")
 
     # when
     response = bearer(current["access"]).get(EXPORT_URL)
@@ -23,7 +25,7 @@ def test_export_holds_profile_sessions_and_blocks(owner, friend, stranger, token
     # then
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"exported_at", "profile", "sessions", "blocked_users"}
+    assert set(body) == {"exported_at", "profile", "sessions", "blocked_users", "feedback"}
     assert body["profile"]["id"] == owner.pk
     assert body["profile"]["email"] == "owner@example.com"
     assert (body["profile"]["latitude"], body["profile"]["longitude"]) == (40.6782, -73.9442)
@@ -38,6 +40,7 @@ def test_export_holds_profile_sessions_and_blocks(owner, friend, stranger, token
         "revoked_at",
     }
     assert [(b["user_id"], b["username"]) for b in body["blocked_users"]] == [(friend.pk, "friend")]
+    assert [(f["message"], f["page"]) for f in body["feedback"]] == [("Love it", "/matches")]
 
 
 def test_export_contains_nothing_of_other_users(owner, friend, tokens_for):
@@ -57,7 +60,7 @@ def test_export_query_count_does_not_grow_with_sessions_or_blocks(
         tokens_for(owner)
         Block.objects.create(blocker=owner, blocked=make_user(email=f"b{number}@example.com"))
 
-    with django_assert_num_queries(3):  # auth, sessions, blocks with their users
+    with django_assert_num_queries(4):  # auth, sessions, blocks with their users, feedback
         response = client.get(EXPORT_URL)
 
     assert response.status_code == 200

@@ -21,6 +21,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from config.clients import client_address
 from config.errors import error_body
 
 CHECK_TIMEOUT_SECONDS = 3.0
@@ -90,7 +91,7 @@ def _may_read_metrics(request: HttpRequest) -> bool:
         presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
         return secrets.compare_digest(presented, settings.METRICS_TOKEN)
     try:
-        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+        return ipaddress.ip_address(client_address(request.META)).is_loopback
     except ValueError:
         return False
 

@@ -120,6 +120,9 @@ TEMPLATES = [
 # so CONN_MAX_AGE stays 0. On PostgreSQL, psycopg 3's pool (Django's built-in) keeps connections
 # warm instead; its max_size bounds the server connections each process may hold.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Reverse proxies in front of the servers that append to X-Forwarded-For (config/clients.py):
+# per-IP rate limits and the /metrics loopback check then see the client, not the proxy.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 # Threads per process that run HTTP views (config/http.py); each may hold one connection.
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
 # Threads per process that do sockets' database work: opening, chat (realtime/workers.py).

@@ -17,11 +17,12 @@ from rest_framework_simplejwt.tokens import Token
 from accounts import selectors, services
 from accounts.api import serializers as io
 from accounts.models import User
+from config.clients import client_address
 from config.errors import PermissionDenied
 
 
 def client_ip(request: Request) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    return client_address(request.META) or "unknown"
 
 
 def user_agent(request: Request) -> str:

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 
-from accounts.models import Feedback, Session, User
+from accounts.models import FeatureSwitch, Feedback, Session, User
 
 
 class UserCreationForm(BaseUserCreationForm[User]):
@@ -64,3 +64,11 @@ class FeedbackAdmin(admin.ModelAdmin[Feedback]):
     ordering = ("-created_at",)
     # What an owner said stays as they said it.
     readonly_fields = ("user", "message", "page", "created_at")
+
+
+@admin.register(FeatureSwitch)
+class FeatureSwitchAdmin(admin.ModelAdmin[FeatureSwitch]):
+    list_display = ("name", "state", "percent", "updated_at")
+    list_editable = ("state", "percent")
+    search_fields = ("name",)
+    ordering = ("name",)

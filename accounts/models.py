@@ -156,3 +156,26 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback {self.pk} from user {self.user_id}"
+
+
+class FeatureSwitch(models.Model):
+    """A feature group on, off, or on for a percentage of users (config/features.py)."""
+
+    class State(models.TextChoices):
+        ON = "on", "On"
+        OFF = "off", "Off"
+        PERCENT = "percent", "On for a percentage of users"
+
+    name = models.SlugField(max_length=50, unique=True, help_text="e.g. chat, live_suggestions")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.ON)
+    percent = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text="With 'percentage': the share of users, stable per user.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.state}" + (
+            f" {self.percent} %" if self.state == "percent" else ""
+        )

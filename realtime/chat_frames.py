@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from config import features
 from realtime import chat_batch
 from realtime import chat_services as services
 from realtime.models import MAX_REF_LENGTH
@@ -79,6 +80,7 @@ async def handle(
 ) -> dict[str, Any] | None:
     """Handles one chat frame (`kind` in KINDS) of `user_id`'s socket; returns the frame to
     answer with, if any."""
+    await features.arequire(features.CHAT, user_id)
     if kind == "chat.send":
         playdate_id, body = _whole_number(data, "playdate_id"), _text(data, "body")
         message = await chat_batch.submit(user_id, playdate_id, body, _ref(ref))

@@ -29,6 +29,14 @@ def _fresh_rate_limits() -> None:
     ratelimit.reset_local_counters()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_feature_switches() -> None:
+    """Each test starts with no switch set, not a previous test's (config/features.py)."""
+    from config import features
+
+    features.assume_none_set()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     from rest_framework.test import APIClient

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.api.views import current_user
+from config import features
+from config.features import feature_required
 from matching import playdate_selectors as selectors
 from matching import playdate_services as services
 from matching.api import serializers as io
@@ -24,6 +27,8 @@ def _answer(playdate: Playdate, *, status_code: int = status.HTTP_200_OK) -> Res
 
 
 class PlaydateListCreateApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
+
     @extend_schema(
         operation_id="v1_playdates_list",
         parameters=[io.PlaydateListQuery],
@@ -70,12 +75,16 @@ class PlaydateListCreateApi(APIView):
 
 
 class PlaydateDetailApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
+
     @extend_schema(responses={200: io.PlaydateOutput})
     def get(self, request: Request, playdate_id: int) -> Response:
         return _answer(selectors.playdate_get(user=current_user(request), playdate_id=playdate_id))
 
 
 class PlaydateAcceptApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
+
     @extend_schema(request=None, responses={200: io.PlaydateOutput})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Only the side whose answer is awaited; 409 if either pet has an accepted playdate
@@ -85,6 +94,8 @@ class PlaydateAcceptApi(APIView):
 
 
 class PlaydateDeclineApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
+
     @extend_schema(request=None, responses={200: io.PlaydateOutput})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Only the side whose answer is awaited."""
@@ -93,6 +104,8 @@ class PlaydateDeclineApi(APIView):
 
 
 class PlaydateCancelApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
+
     @extend_schema(request=None, responses={200: io.PlaydateOutput})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Either owner, while the playdate is pending or accepted."""
@@ -101,6 +114,8 @@ class PlaydateCancelApi(APIView):
 
 
 class PlaydateCounterApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
+
     @extend_schema(request=io.PlaydateCounterInput, responses={200: io.PlaydateOutput})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Another time (and place) from the side whose answer is awaited; the playdate stays

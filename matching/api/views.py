@@ -6,16 +6,21 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.views import current_user
+from config import features
+from config.features import feature_required
 from matching import cache, services
 from matching.api import serializers as io
 
 
 class PetMatchesApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.MATCHING))
+
     @extend_schema(
         parameters=[OpenApiParameter("limit", int, description="1-50, default 20")],
         responses={200: io.SuggestionListOutput},
@@ -33,6 +38,8 @@ class PetMatchesApi(APIView):
 
 
 class PetMatchPassApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.MATCHING))
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, pet_id: int, other_id: int) -> Response:
         services.match_pass(owner=current_user(request), pet_id=pet_id, other_id=other_id)

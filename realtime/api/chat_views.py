@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.api.views import current_user
+from config import features
+from config.features import feature_required
 from realtime import chat_selectors as selectors
 from realtime import chat_services as services
 from realtime.api import serializers as io
 
 
 class MessageListCreateApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.CHAT))
+
     @extend_schema(
         operation_id="v1_playdates_messages_list",
         parameters=[io.MessageListQuery],
@@ -56,6 +61,8 @@ class MessageListCreateApi(APIView):
 
 
 class ChatReadApi(APIView):
+    permission_classes = (IsAuthenticated, feature_required(features.CHAT))
+
     @extend_schema(request=io.ChatReadInput, responses={204: None})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Marks the conversation read up to `message_id` (never backwards); the other owner

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from config import features
 from matching import algorithm, cache, selectors
 from matching.models import Pass
 from pets.models import Pet
@@ -60,6 +61,9 @@ def pet_suggest(*, pet: Pet, now: datetime) -> int:
     suited = []
     for candidate in candidates:
         if candidate.pet_id in passed_on_it:
+            continue
+        # Live suggestions can be switched off, or on for a share of owners (config/features.py).
+        if not features.enabled(features.LIVE_SUGGESTIONS, candidate.profile.owner_id):
             continue
         # As the other pet's suggestions score it: the other pet first (score is symmetric).
         suggestion = algorithm.score(

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Block
+from accounts.models import Block, FeatureSwitch
+from config import features
 from matching import suggestions
 from matching.models import Pass
 from matching.tests.helpers import (
@@ -386,3 +387,38 @@ def _inline_ids(pet: Pet) -> dict[str, str | list[str]]:
         "preferences-0-sizes": ["small", "medium", "large"],
         "preferences-0-energy": ["low", "medium", "high"],
     }
+
+
+def test_live_suggestions_switched_off_tell_nobody_and_a_percentage_tells_its_share(
+    owner, friend, stranger, client_for, frozen
+):
+    # given: two owners nearby whose pets the new pet suits
+    place(owner, HOME)
+    luna = pet_of(place(friend, offset(1.0, 0.0)), reach_km=10.0)
+    rex = pet_of(place(stranger, offset(0.0, 2.0)), reach_km=10.0)
+    FeatureSwitch.objects.create(name="live_suggestions", state="off")
+    features.forget()
+    position = log_position()
+
+    # when: switched off
+    assert client_for(owner).post(PETS_URL, NEW_PET, format="json").status_code == 201
+
+    # then
+    assert recipients(position) == []
+
+    # when: on for a share of owners, and another pet arrives
+    FeatureSwitch.objects.filter(name="live_suggestions").update(state="percent", percent=50)
+    features.forget()
+    position = log_position()
+    assert (
+        client_for(owner).post(PETS_URL, {**NEW_PET, "name": "Pip"}, format="json").status_code
+        == 201
+    )
+
+    # then: exactly the owners inside the share
+    inside = [
+        (user.pk, pet.pk)
+        for user, pet in [(friend, luna), (stranger, rex)]
+        if features.enabled("live_suggestions", user.pk)
+    ]
+    assert recipients(position) == sorted(inside)

@@ -197,6 +197,16 @@ def running_server(
         "--workers",
         str(workers),
     ]
+    with launched(command, env=env, port=port, var_dir=var_dir, log_path=log_path) as server:
+        yield server
+
+
+@contextmanager
+def launched(
+    command: list[str], *, env: dict[str, str], port: int, var_dir: Path, log_path: Path
+) -> Iterator[Server]:
+    """Starts `command` (a server listening on `port`), yields it once it answers, stops it on
+    exit (whatever it does with SIGTERM)."""
     with log_path.open("wb") as log:
         # Its own session, so that a server which ignores SIGTERM can be killed with its workers.
         process = subprocess.Popen(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from string import Template
@@ -19,10 +18,8 @@ import pytest
 
 from tests.server import (
     BASE_DIR,
-    Server,
-    _stop,
-    _wait_until_alive,
     free_port,
+    launched,
     production_environment,
     server_database_url,
     server_redis_url,
@@ -69,28 +66,13 @@ def test_web_serves_with_production_settings_and_stops_on_sigterm(tmp_path):
     log_path = var_dir / "web.log"
 
     # when
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(
-        url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, var_dir=var_dir
-    )
-    try:
-        _wait_until_alive(server)
+    with launched(command, env=env, port=port, var_dir=var_dir, log_path=log_path) as server:
         readiness = httpx.get(f"{server.url}/readyz", timeout=10)
         foreign_host = httpx.get(
             f"{server.url}/healthz", headers={"Host": "pawdate.example.com"}, timeout=10
         )
-        process.send_signal(signal.SIGTERM)
-        returncode = process.wait(timeout=15)
-    finally:
-        _stop(process)
+        server.process.send_signal(signal.SIGTERM)
+        returncode = server.process.wait(timeout=15)
 
     # then
     assert readiness.status_code == 200

@@ -1,10 +1,14 @@
 """Admin for users and their login sessions. Superusers and moderators are set here."""
 
+from typing import Any, ClassVar
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.http import HttpRequest
 
+from accounts.metros import metro_at
 from accounts.models import FeatureSwitch, Feedback, Session, User
 
 
@@ -25,16 +29,23 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # our User is not a
     form = UserChangeForm
     add_form = UserCreationForm
     ordering = ("-date_joined",)
-    list_display = ("email", "username", "role", "location", "is_active", "suspended_at")
-    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    list_display = ("email", "username", "role", "location", "metro", "is_active", "suspended_at")
+    list_filter: ClassVar[tuple[str, ...]] = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("email", "username", "location")
     fieldsets = (
         (None, {"fields": ("email", "username", "password")}),
-        ("Profile", {"fields": ("location", "latitude", "longitude", "time_zone")}),
+        ("Profile", {"fields": ("location", "latitude", "longitude", "metro", "time_zone")}),
         ("Role and status", {"fields": ("role", "is_active", "suspended_at")}),
         ("Admin access", {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    readonly_fields: ClassVar[tuple[str, ...]] = ("metro",)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # The metro follows the coordinates, as it does through the API.
+        obj.metro = metro_at(obj.latitude, obj.longitude)
+        super().save_model(request, obj, form, change)
+
     add_fieldsets = (
         (
             None,

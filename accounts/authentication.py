@@ -8,13 +8,14 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.tokens import Token
 
+from accounts.active_days import user_for_access_token_marking_day
 from accounts.models import User
-from accounts.selectors import user_for_access_token
 
 
 class AccessTokenAuthentication(JWTAuthentication):
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
-        user = user_for_access_token(
+        # Also marks the owner's day for the engagement figures (once a day per process).
+        user = user_for_access_token_marking_day(
             user_id=validated_token.get("user_id"), session_id=validated_token.get("sid")
         )
         if user is None:

@@ -61,6 +61,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+    # The metro area (accounts.metros) the coordinates fall in, "" for none: kept with them so
+    # per-metro figures filter on one indexed column instead of a distance per owner.
+    metro = models.SlugField(max_length=40, blank=True, default="", db_index=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.OWNER)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
@@ -179,3 +182,75 @@ class FeatureSwitch(models.Model):
         return f"{self.name}: {self.state}" + (
             f" {self.percent} %" if self.state == "percent" else ""
         )
+
+
+class ActiveDay(models.Model):
+    """An owner used the product (an authenticated request, a socket) on `day`, a UTC date.
+
+    The source of WAU and MAU (`realtime.engagement`). Written at most once per owner, day and
+    process (`accounts.active_days`), with DailyActiveOwners; `metro` is the owner's metro on
+    that day.
+    """
+
+    pk = models.CompositePrimaryKey("user", "day")
+    # The primary key, user first, indexes it.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    metro = models.SlugField(max_length=40, blank=True, default="")
+
+    class Meta:
+        indexes: ClassVar = [
+            # Distinct owners over a window, all metros or one, read from the index alone.
+            models.Index(fields=["day", "user"], name="accounts_activeday_day"),
+            models.Index(fields=["metro", "day", "user"], name="accounts_activeday_metro"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} active on {self.day}"
+
+
+class ActiveWeek(models.Model):
+    """An owner was active on some day of the ISO week starting `week` (a Monday, UTC).
+
+    `cohort` is the Monday of the week the owner signed up in. Written with ActiveDay; its
+    first row for an owner and week counts them in CohortWeek.
+    """
+
+    pk = models.CompositePrimaryKey("user", "week")
+    # The primary key, user first, indexes it.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week = models.DateField()
+    cohort = models.DateField()
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} active in the week of {self.week}"
+
+
+class DailyActiveOwners(models.Model):
+    """How many owners of a metro were active on a day (DAU): ActiveDay's rows counted as they
+    are written, in the same statement, so a year of DAU is 365 rows per metro to read."""
+
+    pk = models.CompositePrimaryKey("day", "metro")
+    day = models.DateField()
+    metro = models.SlugField(max_length=40, blank=True, default="")
+    owners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "daily active owners"
+
+    def __str__(self) -> str:
+        return f"{self.owners} owners active in {self.metro or 'no metro'} on {self.day}"
+
+
+class CohortWeek(models.Model):
+    """How many owners who signed up in the week `cohort` were active in the week `week`, in a
+    metro (theirs that week): ActiveWeek's rows counted as they are written, for retention."""
+
+    pk = models.CompositePrimaryKey("cohort", "week", "metro")
+    cohort = models.DateField()
+    week = models.DateField()
+    metro = models.SlugField(max_length=40, blank=True, default="")
+    owners = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.owners} owners of the {self.cohort} cohort active in the week of {self.week}"

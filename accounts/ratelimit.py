@@ -18,6 +18,7 @@ import redis
 from django.conf import settings
 
 from config.errors import RateLimited
+from config.observability import RATE_LIMITED
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ def hit_many(scope: str, identities: Sequence[str]) -> list[RateLimited | None]:
         count[identity] += 1
         over = count[identity] > limit
         outcomes.append(RateLimited(windows[identity].retry_after) if over else None)
+    refused = len(outcomes) - outcomes.count(None)
+    if refused:
+        RATE_LIMITED.labels(scope).inc(refused)
     return outcomes
 
 

@@ -18,9 +18,11 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import ratelimit, signals
+from accounts.metros import metro_at
 from accounts.models import DELETED_USERNAME, Block, Feedback, Session, User, normalize_email
 from accounts.tokens import TokenPair, new_refresh_token, token_pair
 from config.errors import NotFound, PermissionDenied, RateLimited, seconds
+from realtime import activity
 
 logger = logging.getLogger("pawdate.accounts")
 
@@ -69,11 +71,19 @@ def user_register(
                 location=location,
                 latitude=latitude,
                 longitude=longitude,
+                metro=metro_at(latitude, longitude),
                 time_zone=time_zone,
             )
             user.set_password(password)
             user.save()
             tokens = _start_session(user=user, user_agent=user_agent)
+            activity.record(
+                kind="user.registered",
+                actor=user,
+                subject_type="user",
+                subject_id=user.pk,
+                summary=f"{user.username} joined" + (f" in {location}" if location else ""),
+            )
     except IntegrityError as exc:
         raise EmailTaken from exc
     logger.info("user registered", extra={"user_id": user.pk})
@@ -206,6 +216,9 @@ def session_revoke(*, user: User, session_id: int) -> None:
 def user_update(*, user: User, **changes: object) -> User:
     for field, value in changes.items():
         setattr(user, field, value)
+    if "latitude" in changes or "longitude" in changes:
+        user.metro = metro_at(user.latitude, user.longitude)
+        changes["metro"] = user.metro
     user.save(update_fields=list(changes))
     return user
 
@@ -217,8 +230,11 @@ class WrongPassword(Exception):
 def user_delete(*, user: User, password: str) -> None:
     """Deletes an account at its owner's request, confirmed with the password.
 
-    The row stays, anonymised, so that what others hold (their chat history) keeps a sender:
-    "deleted user". Every session ends; the email is freed for a new account.
+    The row stays, anonymised, so that what others hold keeps its other party: their chat
+    history shows the messages from "deleted user", their playdates with the account stay
+    listed. Every session ends; the email is freed for a new account. The apps above do their
+    part in the same transaction (`user_deleting`: pets retired, upcoming playdates cancelled);
+    feedback stays linked to the anonymised row, which names nobody.
     """
     _refuse_if_locked(user.email)
     if not user.check_password(password):
@@ -227,6 +243,8 @@ def user_delete(*, user: User, password: str) -> None:
     with transaction.atomic():
         # Before the sessions' own signals, so the user's sockets hear "deleted" first.
         signals.send_on_commit(signals.user_locked_out, user_id=user.pk, reason="deleted")
+        # Before the anonymisation: listeners see the account as it was.
+        signals.user_deleting.send(sender=User, user=user)
         for session in Session.objects.select_for_update().filter(
             user=user, revoked_at__isnull=True
         ):
@@ -236,6 +254,7 @@ def user_delete(*, user: User, password: str) -> None:
         user.username = DELETED_USERNAME
         user.location = ""
         user.latitude = user.longitude = None
+        user.metro = ""
         user.time_zone = "UTC"
         user.set_unusable_password()
         user.is_active = False

@@ -6,6 +6,11 @@ Accounts sends them after the change commits and never imports its listeners:
 - `user_locked_out(user_id, reason)`: the user was suspended ("suspended") or deleted their
   account ("deleted"). Suspension is whatever sets `suspended_at` (a service, the admin), so it
   is noticed in `post_save`.
+
+One is sent inside the change's transaction instead, so that what its listeners write commits
+or rolls back with the change:
+- `user_deleting(user)`: `user` is deleting their account (`services.user_delete`), not yet
+  anonymised; pets retires their pets, matching calls off their upcoming playdates.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from accounts.models import User
 
 session_ended = Signal()
 user_locked_out = Signal()
+user_deleting = Signal()
 
 
 def send_on_commit(signal: Signal, **arguments: Any) -> None:

@@ -2,6 +2,7 @@
 
 import gc
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,12 +17,21 @@ django_asgi_app = OneHopASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
+http_app: Any = django_asgi_app
+if settings.SENTRY_DSN:
+    # One Sentry scope per request (its URL and method on the report, released after): our
+    # handler replaces the one Sentry's Django integration hooks. HTTP only: sockets carry none.
+    from sentry_sdk.integrations.asgi import SentryAsgiMiddleware
+
+    http_app = SentryAsgiMiddleware(django_asgi_app)
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -1,7 +1,9 @@
-"""Request ids, one log line per request, JSON logs and Prometheus metrics.
+"""Request ids, one log line per request, JSON logs, Prometheus metrics and what Sentry gets.
 
 Nothing secret is logged: the request line carries the path without its query string, and no
-header or body is ever written.
+header or body is ever written. Sentry events are held to the same rule (`sentry_before_send`).
+Metrics work in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by `manage.py serve`): /metrics
+sums every worker's.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+if TYPE_CHECKING:  # sentry_sdk is imported only where SENTRY_DSN turns it on (settings)
+    from sentry_sdk.types import Event, Hint
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 request_logger = logging.getLogger("pawdate.request")
@@ -34,6 +39,70 @@ HTTP_LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+# Sockets past their hello, summed over the live workers (a dead worker's are dropped when the
+# parent marks it dead).
+WEBSOCKETS_OPEN = Gauge(
+    "pawdate_websockets_open",
+    "WebSocket connections open: authenticated and greeted, not yet closed.",
+    multiprocess_mode="livesum",
+)
+EVENTS_RECORDED = Counter(
+    "pawdate_events_recorded_total", "Durable events committed to users' logs.", ["kind"]
+)
+EVENTS_DELIVERED = Counter(
+    "pawdate_events_delivered_total", "Durable event frames sent on sockets, replays included."
+)
+EVENT_DELIVERY_LAG = Histogram(
+    "pawdate_event_delivery_lag_seconds",
+    "From an event's recording (its ts) to its frame on a socket; one observation per batch of"
+    " live frames sent together, its oldest frame's.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+WEBSOCKET_REPLAYS = Counter(
+    "pawdate_websocket_replays_total",
+    "Sockets that connected with since=N behind their user's log and so got a replay.",
+)
+EVENTS_REPLAYED = Counter(
+    "pawdate_events_replayed_total", "Durable event frames sent in replays (since=N)."
+)
+RATE_LIMITED = Counter(
+    "pawdate_rate_limited_total",
+    "Requests, messages or frames refused by a rate limit, by limit (a RATE_LIMITS name, or"
+    " websocket_frames for the socket's flood limit).",
+    ["limit"],
+)
+
+
+def event_frames_sent(count: int, oldest_recorded_at: float) -> None:
+    """`count` live durable frames just sent on one socket, the oldest recorded at that Unix
+    time. The lag is observed once per batch, not per frame: a process sends ~20,000 frames a
+    second, and a batch's oldest frame is its slowest."""
+    EVENTS_DELIVERED.inc(count)
+    EVENT_DELIVERY_LAG.observe(max(0.0, time.time() - oldest_recorded_at))
+
+
+# What an error report may say of a request: its method, URL (without the query string: a
+# WebSocket's carries its ticket) and ordinary headers; never bodies (passwords, tokens,
+# message bodies), cookies or credentials.
+_UNREPORTED_REQUEST_PARTS = ("data", "query_string", "cookies", "env")
+_UNREPORTED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-csrftoken"})
+
+
+def sentry_before_send(event: Event, hint: Hint) -> Event:
+    """Sentry's `before_send`: strips what `_UNREPORTED_*` names from the event's request, on top
+    of the SDK's own scrubbing, whatever an integration collected."""
+    request = event.get("request")
+    if isinstance(request, dict):
+        for part in _UNREPORTED_REQUEST_PARTS:
+            request.pop(part, None)
+        headers = request.get("headers")
+        if isinstance(headers, dict):
+            request["headers"] = {
+                name: value
+                for name, value in headers.items()
+                if name.lower() not in _UNREPORTED_HEADERS
+            }
+    return event
 
 
 class RequestIdFilter(logging.Filter):

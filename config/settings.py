@@ -260,6 +260,8 @@ RATE_LIMITS = {
     "chat_message": (30, 10),
     # Feedback per owner: plenty for what one person has to say in an hour.
     "feedback": (20, 3600),
+    # Reports per owner: enough to flag everything wrong in an evening, not to flood moderators.
+    "report": (20, 3600),
 }
 
 
@@ -347,3 +349,31 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# --- Error reporting -------------------------------------------------------------------------
+# Sentry only when SENTRY_DSN is set: otherwise nothing is loaded and nothing leaves. Errors
+# (unhandled exceptions, ERROR log lines with their exception) go without what the logs never
+# hold either. The SDK's defaults would send request bodies (passwords, tokens, message
+# bodies), query strings (WebSocket tickets) and stack frames' local variables: none of them
+# here, nor cookies or credential headers (`sentry_before_send`). No performance traces.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+
+    from config.observability import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "").strip() or "production",
+        release=os.environ.get("SENTRY_RELEASE", "").strip() or None,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        event_scrubber=EventScrubber(
+            denylist=[*DEFAULT_DENYLIST, "ticket", "body", "refresh", "access"], recursive=True
+        ),
+        before_send=sentry_before_send,
+    )

@@ -14,11 +14,12 @@ import zlib
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import accumulate
 from typing import Generic, TypeVar
 
+from accounts.metros import METRO_AREA_BY_SLUG, MetroArea
 from matching import algorithm
 from pets.models import MAX_AGE, Energy, Size, Species, bit
 
@@ -44,15 +45,35 @@ class Neighbourhood:
 
 @dataclass(frozen=True, slots=True)
 class Metro:
-    name: str
-    slug: str  # in demo emails: demo.<slug>.<n>@pawdate.local
-    latitude: float
-    longitude: float
+    area: MetroArea  # name, slug (in demo emails: demo.<slug>.<n>@pawdate.local), centre, radius
     time_zone: str  # IANA
-    radius_km: float  # every owner lives within this distance of the centre
     population_millions: float  # metropolitan area; owners are spread in proportion
     first_names: str  # key of FIRST_NAMES
     neighbourhoods: tuple[Neighbourhood, ...]
+
+    @property
+    def name(self) -> str:
+        return self.area.name
+
+    @property
+    def slug(self) -> str:
+        return self.area.slug
+
+    @property
+    def latitude(self) -> float:
+        return self.area.latitude
+
+    @property
+    def longitude(self) -> float:
+        return self.area.longitude
+
+    @property
+    def radius_km(self) -> float:
+        """Every demo owner lives within this distance of the centre."""
+        return self.area.radius_km
+
+
+_AREAS = METRO_AREA_BY_SLUG
 
 
 def _places(*rows: tuple[str, float, float, float]) -> tuple[Neighbourhood, ...]:
@@ -62,7 +83,7 @@ def _places(*rows: tuple[str, float, float, float]) -> tuple[Neighbourhood, ...]
 # fmt: off
 METROS: tuple[Metro, ...] = (
     Metro(
-        "New York", "new-york", 40.7128, -74.0060, "America/New_York", 40, 19.5, "en",
+        _AREAS["new-york"], "America/New_York", 19.5, "en",
         _places(
             ("Brooklyn, NY", 40.650, -73.950, 6),
             ("Williamsburg, NY", 40.714, -73.957, 2),
@@ -82,7 +103,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Los Angeles", "los-angeles", 34.0522, -118.2437, "America/Los_Angeles", 45, 12.8, "en",
+        _AREAS["los-angeles"], "America/Los_Angeles", 12.8, "en",
         _places(
             ("Downtown, Los Angeles", 34.040, -118.247, 2),
             ("Hollywood, Los Angeles", 34.098, -118.327, 2),
@@ -99,7 +120,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Chicago", "chicago", 41.8781, -87.6298, "America/Chicago", 35, 9.3, "en",
+        _AREAS["chicago"], "America/Chicago", 9.3, "en",
         _places(
             ("The Loop, Chicago", 41.881, -87.634, 1),
             ("Lincoln Park, Chicago", 41.921, -87.655, 2),
@@ -116,7 +137,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Houston", "houston", 29.7604, -95.3698, "America/Chicago", 40, 7.5, "en",
+        _AREAS["houston"], "America/Chicago", 7.5, "en",
         _places(
             ("Downtown, Houston", 29.758, -95.367, 1),
             ("Midtown, Houston", 29.740, -95.377, 2),
@@ -132,7 +153,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Toronto", "toronto", 43.6532, -79.3832, "America/Toronto", 30, 6.7, "en",
+        _AREAS["toronto"], "America/Toronto", 6.7, "en",
         _places(
             ("Downtown, Toronto", 43.653, -79.385, 2),
             ("The Annex, Toronto", 43.670, -79.405, 1),
@@ -148,7 +169,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Mexico City", "mexico-city", 19.4326, -99.1332, "America/Mexico_City", 30, 22.3, "es",
+        _AREAS["mexico-city"], "America/Mexico_City", 22.3, "es",
         _places(
             ("Roma Norte, CDMX", 19.419, -99.162, 2),
             ("Condesa, CDMX", 19.411, -99.173, 2),
@@ -166,7 +187,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "São Paulo", "sao-paulo", -23.5505, -46.6333, "America/Sao_Paulo", 30, 22.4, "pt",
+        _AREAS["sao-paulo"], "America/Sao_Paulo", 22.4, "pt",
         _places(
             ("Pinheiros, São Paulo", -23.567, -46.702, 2),
             ("Vila Madalena, São Paulo", -23.556, -46.691, 1),
@@ -184,7 +205,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "London", "london", 51.5074, -0.1278, "Europe/London", 30, 14.3, "en",
+        _AREAS["london"], "Europe/London", 14.3, "en",
         _places(
             ("Camden, London", 51.539, -0.142, 2),
             ("Islington, London", 51.538, -0.103, 2),
@@ -204,7 +225,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Paris", "paris", 48.8566, 2.3522, "Europe/Paris", 20, 12.3, "fr",
+        _AREAS["paris"], "Europe/Paris", 12.3, "fr",
         _places(
             ("Le Marais, Paris", 48.859, 2.362, 1),
             ("Montmartre, Paris", 48.886, 2.341, 2),
@@ -222,7 +243,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Berlin", "berlin", 52.5200, 13.4050, "Europe/Berlin", 20, 6.2, "de",
+        _AREAS["berlin"], "Europe/Berlin", 6.2, "de",
         _places(
             ("Mitte, Berlin", 52.520, 13.405, 1),
             ("Prenzlauer Berg, Berlin", 52.539, 13.424, 2),
@@ -239,7 +260,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Madrid", "madrid", 40.4168, -3.7038, "Europe/Madrid", 22, 6.8, "es",
+        _AREAS["madrid"], "Europe/Madrid", 6.8, "es",
         _places(
             ("Malasaña, Madrid", 40.426, -3.705, 1),
             ("Chamberí, Madrid", 40.434, -3.703, 2),
@@ -257,7 +278,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Rome", "rome", 41.9028, 12.4964, "Europe/Rome", 15, 4.3, "it",
+        _AREAS["rome"], "Europe/Rome", 4.3, "it",
         _places(
             ("Trastevere, Rome", 41.889, 12.470, 2),
             ("Monti, Rome", 41.895, 12.493, 1),
@@ -273,7 +294,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Amsterdam", "amsterdam", 52.3676, 4.9041, "Europe/Amsterdam", 24, 2.5, "nl",
+        _AREAS["amsterdam"], "Europe/Amsterdam", 2.5, "nl",
         _places(
             ("Jordaan, Amsterdam", 52.375, 4.880, 1),
             ("De Pijp, Amsterdam", 52.353, 4.894, 2),
@@ -289,7 +310,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Stockholm", "stockholm", 59.3293, 18.0686, "Europe/Stockholm", 18, 2.4, "sv",
+        _AREAS["stockholm"], "Europe/Stockholm", 2.4, "sv",
         _places(
             ("Södermalm, Stockholm", 59.315, 18.072, 3),
             ("Östermalm, Stockholm", 59.338, 18.090, 2),
@@ -305,7 +326,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Istanbul", "istanbul", 41.0082, 28.9784, "Europe/Istanbul", 30, 15.7, "tr",
+        _AREAS["istanbul"], "Europe/Istanbul", 15.7, "tr",
         _places(
             ("Kadıköy, Istanbul", 40.991, 29.035, 3),  # noqa: RUF001  Turkish dotless i
             ("Moda, Istanbul", 40.984, 29.030, 1),
@@ -322,7 +343,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Tokyo", "tokyo", 35.6895, 139.6917, "Asia/Tokyo", 40, 37.1, "ja",
+        _AREAS["tokyo"], "Asia/Tokyo", 37.1, "ja",
         _places(
             ("Shinjuku, Tokyo", 35.694, 139.703, 2),
             ("Shibuya, Tokyo", 35.658, 139.702, 2),
@@ -342,7 +363,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Seoul", "seoul", 37.5665, 126.9780, "Asia/Seoul", 30, 26.0, "ko",
+        _AREAS["seoul"], "Asia/Seoul", 26.0, "ko",
         _places(
             ("Jongno, Seoul", 37.573, 126.979, 1),
             ("Mapo, Seoul", 37.566, 126.901, 2),
@@ -359,7 +380,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Singapore", "singapore", 1.3521, 103.8198, "Asia/Singapore", 20, 5.9, "sg",
+        _AREAS["singapore"], "Asia/Singapore", 5.9, "sg",
         _places(
             ("Tiong Bahru, Singapore", 1.286, 103.827, 1),
             ("Holland Village, Singapore", 1.311, 103.796, 1),
@@ -377,7 +398,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Sydney", "sydney", -33.8688, 151.2093, "Australia/Sydney", 35, 5.5, "en",
+        _AREAS["sydney"], "Australia/Sydney", 5.5, "en",
         _places(
             ("Surry Hills, Sydney", -33.884, 151.211, 1),
             ("Paddington, Sydney", -33.884, 151.231, 1),
@@ -395,7 +416,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Melbourne", "melbourne", -37.8136, 144.9631, "Australia/Melbourne", 35, 5.2, "en",
+        _AREAS["melbourne"], "Australia/Melbourne", 5.2, "en",
         _places(
             ("Carlton, Melbourne", -37.800, 144.967, 1),
             ("Fitzroy, Melbourne", -37.799, 144.978, 1),
@@ -413,7 +434,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Mumbai", "mumbai", 19.0760, 72.8777, "Asia/Kolkata", 30, 21.7, "hi",
+        _AREAS["mumbai"], "Asia/Kolkata", 21.7, "hi",
         _places(
             ("Bandra, Mumbai", 19.060, 72.840, 2),
             ("Juhu, Mumbai", 19.104, 72.836, 1),
@@ -432,7 +453,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "San Francisco", "san-francisco", 37.7749, -122.4194, "America/Los_Angeles", 32, 4.6, "en",
+        _AREAS["san-francisco"], "America/Los_Angeles", 4.6, "en",
         _places(
             ("Mission District, San Francisco", 37.760, -122.415, 2),
             ("SoMa, San Francisco", 37.778, -122.405, 1),
@@ -447,8 +468,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Buenos Aires", "buenos-aires", -34.6037, -58.3816,
-        "America/Argentina/Buenos_Aires", 30, 15.6, "es",
+        _AREAS["buenos-aires"], "America/Argentina/Buenos_Aires", 15.6, "es",
         _places(
             ("Palermo, Buenos Aires", -34.588, -58.430, 2),
             ("Recoleta, Buenos Aires", -34.590, -58.397, 2),
@@ -467,7 +487,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Barcelona", "barcelona", 41.3874, 2.1686, "Europe/Madrid", 18, 5.7, "es",
+        _AREAS["barcelona"], "Europe/Madrid", 5.7, "es",
         _places(
             ("Eixample, Barcelona", 41.389, 2.161, 3),
             ("Gràcia, Barcelona", 41.403, 2.157, 2),
@@ -483,7 +503,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Lisbon", "lisbon", 38.7223, -9.1393, "Europe/Lisbon", 18, 2.9, "pt",
+        _AREAS["lisbon"], "Europe/Lisbon", 2.9, "pt",
         _places(
             ("Alfama, Lisbon", 38.713, -9.131, 1),
             ("Príncipe Real, Lisbon", 38.716, -9.149, 1),
@@ -498,7 +518,7 @@ METROS: tuple[Metro, ...] = (
         ),
     ),
     Metro(
-        "Johannesburg", "johannesburg", -26.2041, 28.0473, "Africa/Johannesburg", 30, 6.1, "za",
+        _AREAS["johannesburg"], "Africa/Johannesburg", 6.1, "za",
         _places(
             ("Braamfontein, Johannesburg", -26.193, 28.034, 1),
             ("Maboneng, Johannesburg", -26.204, 28.058, 1),
@@ -1122,3 +1142,187 @@ def availability_text(slots: tuple[Slot, ...]) -> str:
 @cache
 def temperament_text(tags: tuple[str, ...]) -> str:
     return json.dumps(list(tags))
+
+
+# --- A year of history -------------------------------------------------------------------------
+
+# Owners 1 to 4 of each metro are the showcase logins seed_demo prints, with their demo
+# playdates (seed_playdates): the history gives them active days but no invitations.
+SHOWCASE_OWNERS = 4
+# A fifth of owners stay with the product; the rest drift away, fast at first (retention).
+LOYAL_SHARE = 0.2
+# The chance an owner sends an invitation on a day they are active.
+INVITE_PER_ACTIVE_DAY = 0.1
+_SUGGESTIONS_PER_ACTIVE_DAY = _Weighted({0: 40, 1: 30, 2: 20, 3: 10})
+# How an invitation ends (the rest are never answered: pending, then expired).
+ACCEPTED_SHARE, DECLINED_SHARE, WITHDRAWN_SHARE = 0.6, 0.2, 0.05
+# Accepted playdates called off before they happen.
+CANCELLED_AFTER_ACCEPT_SHARE = 0.07
+# Time to answer: log-normal, median 2 hours, with a long tail of days.
+ANSWER_MEDIAN_SECONDS, ANSWER_SPREAD = 7200.0, 1.5
+CHAT_LINES: tuple[str, ...] = (
+    "Hi! Would love to meet up.",
+    "Sounds great, see you there!",
+    "Is the north entrance OK?",
+    "We might be 5 minutes late.",
+    "Bringing a ball and some treats.",
+    "Perfect, thanks!",
+    "That was fun, same time next week?",
+    "Looking forward to it!",
+)
+INVITATION_LINES: tuple[str, ...] = (
+    "Playdate at the park?",
+    "Our pets would get along great!",
+    "Fancy a walk together?",
+    "",
+)
+_PLAYDATE_LENGTH = timedelta(hours=2)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoInvitation:
+    invitee: int  # the invited owner's number in the metro
+    sent_at: datetime
+    date_time: datetime
+    location: str
+    message: str
+    status: str  # as stored: pending, accepted, completed, declined, cancelled
+    accepted_at: datetime | None
+    updated_at: datetime
+    messages: tuple[tuple[bool, datetime, str], ...]  # (sent by the inviter, when, text)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoHistory:
+    active_days: tuple[date, ...]  # the sign-up day first
+    suggestions_shown: tuple[tuple[date, int], ...]
+    invitations: tuple[DemoInvitation, ...]
+
+
+def demo_history(
+    *, seed: int, metro: Metro, number: int, joins: Sequence[datetime], now: datetime
+) -> DemoHistory:
+    """Owner `number` of `metro`'s days from sign-up to `now`: the days they were active, the
+    suggestions they were shown and the invitations they sent. `joins[n - 1]` is when owner n
+    of the metro signed up (invitees are chosen among those who had by then)."""
+    rng = random.Random(f"history:{seed}:{metro.slug}:{number}")  # noqa: S311
+    joined = joins[number - 1]
+    days = _active_days(rng, joined.date(), now.date())
+    suggestions = []
+    invitations = []
+    for day in days:
+        shown = _SUGGESTIONS_PER_ACTIVE_DAY.pick(rng)
+        if shown:
+            suggestions.append((day, shown))
+        if number > SHOWCASE_OWNERS and rng.random() < INVITE_PER_ACTIVE_DAY:
+            invitation = _invitation(rng, metro, day, joined, joins, number, now)
+            if invitation is not None:
+                invitations.append(invitation)
+    return DemoHistory(tuple(days), tuple(suggestions), tuple(invitations))
+
+
+def _active_days(rng: random.Random, first: date, last: date) -> list[date]:
+    """The sign-up day, then each later day with a chance that decays with time since sign-up:
+    slowly for loyal owners, fast for the rest. Days are drawn by thinning (a geometric jump at
+    the highest chance ahead, kept with the ratio of the chances), not one draw per day."""
+    if rng.random() < LOYAL_SHARE:
+        base, scale, decay = 0.25 + 0.2 * rng.random(), 60.0, 0.3
+    else:
+        base, scale, decay = 0.25 + 0.45 * rng.random(), 2.0, 0.7
+
+    def chance(age_days: int) -> float:
+        return float(base * (1 + age_days / scale) ** -decay)
+
+    days = [first]
+    age, span = 0, (last - first).days
+    while True:
+        ceiling = chance(age + 1)  # the chance only falls, so this bounds every later day
+        age += 1 + int(math.log(1.0 - rng.random()) / math.log(1.0 - ceiling))
+        if age > span:
+            return days
+        if rng.random() * ceiling < chance(age):
+            days.append(first + timedelta(days=age))
+
+
+def _invitation(
+    rng: random.Random,
+    metro: Metro,
+    day: date,
+    joined: datetime,
+    joins: Sequence[datetime],
+    number: int,
+    now: datetime,
+) -> DemoInvitation | None:
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=joined.tzinfo)
+    sent_at = max(joined, midnight + timedelta(seconds=rng.random() * 86400))
+    if sent_at >= now:
+        return None
+    invitee = _invitee(rng, joins, number, sent_at)
+    if invitee is None:
+        return None
+    date_time = (sent_at + timedelta(hours=3 + rng.random() * 13 * 24)).replace(
+        minute=0, second=0, microsecond=0
+    )
+    place = _NEIGHBOURHOODS[metro.slug].pick(rng).location
+    answered_at = sent_at + timedelta(
+        seconds=min(
+            rng.lognormvariate(math.log(ANSWER_MEDIAN_SECONDS), ANSWER_SPREAD),
+            (date_time - sent_at).total_seconds() - 3600,
+        )
+    )
+    roll = rng.random()
+    accepted_at: datetime | None = None
+    messages: list[tuple[bool, datetime, str]] = []
+    if rng.random() < 0.3:
+        messages.append((True, sent_at + timedelta(minutes=1), _one_of(rng, CHAT_LINES)))
+    if answered_at > now or roll >= ACCEPTED_SHARE + DECLINED_SHARE + WITHDRAWN_SHARE:
+        status, updated_at = "pending", sent_at  # expired once its time passes
+    elif roll < ACCEPTED_SHARE:
+        accepted_at = answered_at
+        status, updated_at = "accepted", answered_at
+        if rng.random() < CANCELLED_AFTER_ACCEPT_SHARE:
+            cancelled_at = answered_at + (date_time - answered_at) * rng.random()
+            if cancelled_at <= now:
+                status, updated_at = "cancelled", cancelled_at
+        elif date_time + _PLAYDATE_LENGTH <= now:
+            # As `manage.py expire_playdates` would have written it down.
+            status, updated_at = "completed", date_time + _PLAYDATE_LENGTH
+        messages += _chat(rng, answered_at, min(date_time + _PLAYDATE_LENGTH, now))
+    elif roll < ACCEPTED_SHARE + DECLINED_SHARE:
+        status, updated_at = "declined", answered_at
+    else:
+        status, updated_at = "cancelled", answered_at
+    return DemoInvitation(
+        invitee=invitee,
+        sent_at=sent_at,
+        date_time=date_time,
+        location=place,
+        message=_one_of(rng, INVITATION_LINES),
+        status=status,
+        accepted_at=accepted_at,
+        updated_at=updated_at,
+        messages=tuple(messages),
+    )
+
+
+def _invitee(
+    rng: random.Random, joins: Sequence[datetime], number: int, sent_at: datetime
+) -> int | None:
+    """Another owner of the metro (not a showcase one) who had signed up by `sent_at`."""
+    if len(joins) <= SHOWCASE_OWNERS + 1:
+        return None
+    for _ in range(5):
+        other = SHOWCASE_OWNERS + 1 + int(rng.random() * (len(joins) - SHOWCASE_OWNERS))
+        if other != number and joins[other - 1] <= sent_at:
+            return other
+    return None
+
+
+def _chat(rng: random.Random, start: datetime, end: datetime) -> list[tuple[bool, datetime, str]]:
+    """Two to seven lines between the owners, the invitee first, between `start` and `end`."""
+    if end <= start:
+        return []
+    moments = sorted(start + (end - start) * rng.random() for _ in range(2 + int(rng.random() * 6)))
+    return [
+        (index % 2 == 1, moment, _one_of(rng, CHAT_LINES)) for index, moment in enumerate(moments)
+    ]

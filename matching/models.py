@@ -77,9 +77,19 @@ class Playdate(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the invitation was accepted (kept if it is later cancelled or completed): time to
+    # accept, for the engagement figures.
+    accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes: ClassVar = [
+            # Invitations sent and accepted per day (the engagement figures).
+            models.Index(fields=["created_at"], name="matching_pd_created"),
+            models.Index(
+                fields=["accepted_at"],
+                name="matching_pd_accepted",
+                condition=models.Q(accepted_at__isnull=False),
+            ),
             # Each participant's list, newest first.
             models.Index(fields=["inviter", "-id"], name="matching_pd_inviter"),
             models.Index(fields=["invitee", "-id"], name="matching_pd_invitee"),
@@ -114,3 +124,19 @@ class Playdate(models.Model):
         if self.status == PlaydateStatus.ACCEPTED and self.date_time + PLAYDATE_LENGTH <= now:
             return PlaydateStatus.COMPLETED
         return self.status
+
+
+class SuggestionDay(models.Model):
+    """How many suggestions owners of one metro were shown on one UTC day (`match.suggested`).
+
+    A daily rollup rather than a count of the event log, which keeps 7 days: one upsert that
+    adds to the day's count per metro, in the transaction that records the suggestions.
+    """
+
+    pk = models.CompositePrimaryKey("day", "metro")
+    day = models.DateField()
+    metro = models.SlugField(max_length=40, blank=True, default="")
+    shown = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.shown} suggestions shown in {self.metro or 'no metro'} on {self.day}"

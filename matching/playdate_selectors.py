@@ -87,6 +87,12 @@ def playdates_due(*, now: datetime) -> Q:
     )
 
 
+def in_sight() -> Q:
+    """A pending invitation from a suspended owner is out of sight (and out of reach) until the
+    suspension is lifted; everything else of the user's stays."""
+    return ~Q(status=PlaydateStatus.PENDING, inviter__suspended_at__isnull=False)
+
+
 def playdate_list(
     *,
     user: User,
@@ -107,13 +113,16 @@ def playdate_list(
         playdates = playdates.filter(status_is(status, now=now))
     if before is not None:
         playdates = playdates.filter(pk__lt=before)
-    return playdates.order_by("-pk")
+    return playdates.filter(in_sight()).order_by("-pk")
 
 
 def playdate_get(*, user: User, playdate_id: int) -> Playdate:
     """One of the user's playdates, as either owner."""
     playdate = (
-        Playdate.objects.filter(pk=playdate_id).filter(Q(inviter=user) | Q(invitee=user)).first()
+        Playdate.objects.filter(pk=playdate_id)
+        .filter(Q(inviter=user) | Q(invitee=user))
+        .filter(in_sight())
+        .first()
     )
     if playdate is None:
         raise NotFound(NO_SUCH_PLAYDATE)

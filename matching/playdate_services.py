@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,10 +26,15 @@ from accounts import ratelimit
 from accounts.models import Block, User
 from config.errors import Conflict, NotFound
 from matching.models import PLAYDATE_LENGTH, Playdate, PlaydateStatus
-from matching.playdate_selectors import NO_SUCH_PLAYDATE, playdate_data, playdates_due
+from matching.playdate_selectors import (
+    NO_SUCH_PLAYDATE,
+    in_sight,
+    playdate_data,
+    playdates_due,
+)
 from pets.models import Pet
 from pets.selectors import NO_SUCH_PET, pet_get_public
-from realtime import events
+from realtime import activity, events
 
 # How far ahead a playdate may be arranged.
 MAX_LEAD_TIME = timedelta(days=365)
@@ -49,12 +55,29 @@ def _check_time(date_time: datetime, *, now: datetime) -> None:
         raise ValidationError({"date_time": ["Must be within a year from now."]})
 
 
-def _record(playdate: Playdate, kind: str, *, now: datetime) -> None:
-    events.record(
-        user_ids=[playdate.inviter_id, playdate.invitee_id],
-        kind=kind,
-        data={"playdate": dict(playdate_data(playdate, now=now))},
-    )
+def _record(
+    playdate: Playdate, kind: str, *, now: datetime, by: User | None = None, did: str = ""
+) -> None:
+    """Records `kind` for both owners and, when an owner's action caused it (`by` user, who
+    `did` e.g. "accepted"), the moderators' activity item `playdate.<did>`, in one go."""
+    data = {"playdate": dict(playdate_data(playdate, now=now))}
+    owners = sorted({playdate.inviter_id, playdate.invitee_id})
+    entries: list[tuple[int, str, dict[str, Any]]] = [(user_id, kind, data) for user_id in owners]
+    if by is not None:
+        other_id = playdate.invitee_id if by.pk == playdate.inviter_id else playdate.inviter_id
+        entries += activity.entries_for(
+            [
+                activity.NewActivity(
+                    f"playdate.{did}",
+                    by,
+                    "playdate",
+                    playdate.pk,
+                    f"{by.username} {did} playdate {playdate.pk} with owner {other_id}",
+                    other_id,
+                )
+            ]
+        )
+    events.record_many(entries)
 
 
 def playdate_invite(
@@ -99,7 +122,7 @@ def playdate_invite(
             awaiting_user_id=to_pet.owner_id,
             created_at=now,
         )
-        _record(playdate, "playdate.invited", now=now)
+        _record(playdate, "playdate.invited", now=now, by=inviter, did="invited")
     return playdate
 
 
@@ -117,7 +140,7 @@ def _settle(playdate: Playdate, *, now: datetime) -> bool:
 
 
 def _change(
-    *, user: User, playdate_id: int, apply: Callable[[Playdate, datetime], None]
+    *, user: User, playdate_id: int, did: str, apply: Callable[[Playdate, datetime], None]
 ) -> Playdate:
     """Locks one of the user's playdates, writes down what time did to it, then `apply`s the
     user's change and records `playdate.updated`.
@@ -128,9 +151,10 @@ def _change(
     """
     with transaction.atomic():
         playdate = (
-            Playdate.objects.select_for_update()
+            Playdate.objects.select_for_update(of=("self",))
             .filter(pk=playdate_id)
             .filter(Q(inviter=user) | Q(invitee=user))
+            .filter(in_sight())
             .first()
         )
         if playdate is None:
@@ -140,7 +164,7 @@ def _change(
         if not settled:
             apply(playdate, now)
             playdate.save()
-            _record(playdate, "playdate.updated", now=now)
+            _record(playdate, "playdate.updated", now=now, by=user, did=did)
     if settled:
         raise Conflict(f"This playdate is {playdate.status}.")
     return playdate
@@ -190,9 +214,10 @@ def playdate_accept(*, user: User, playdate_id: int) -> Playdate:
         _no_block(playdate)
         _no_overlap(playdate)
         playdate.status = PlaydateStatus.ACCEPTED
+        playdate.accepted_at = now
         playdate.awaiting_user = None
 
-    return _change(user=user, playdate_id=playdate_id, apply=accept)
+    return _change(user=user, playdate_id=playdate_id, did="accepted", apply=accept)
 
 
 def playdate_decline(*, user: User, playdate_id: int) -> Playdate:
@@ -201,19 +226,51 @@ def playdate_decline(*, user: User, playdate_id: int) -> Playdate:
         playdate.status = PlaydateStatus.DECLINED
         playdate.awaiting_user = None
 
-    return _change(user=user, playdate_id=playdate_id, apply=decline)
+    return _change(user=user, playdate_id=playdate_id, did="declined", apply=decline)
+
+
+def _call_off(playdate: Playdate, now: datetime) -> None:
+    if playdate.status not in (PlaydateStatus.PENDING, PlaydateStatus.ACCEPTED):
+        raise Conflict(f"This playdate is {playdate.status}.")
+    playdate.status = PlaydateStatus.CANCELLED
+    playdate.awaiting_user = None
 
 
 def playdate_cancel(*, user: User, playdate_id: int) -> Playdate:
     """Either owner calls off a pending or accepted playdate."""
+    return _change(user=user, playdate_id=playdate_id, did="cancelled", apply=_call_off)
 
-    def cancel(playdate: Playdate, now: datetime) -> None:
-        if playdate.status not in (PlaydateStatus.PENDING, PlaydateStatus.ACCEPTED):
-            raise Conflict(f"This playdate is {playdate.status}.")
-        playdate.status = PlaydateStatus.CANCELLED
-        playdate.awaiting_user = None
 
-    return _change(user=user, playdate_id=playdate_id, apply=cancel)
+def playdates_cancel_upcoming(*, user: User) -> list[Playdate]:
+    """Calls off every playdate of `user` still to come (pending, or accepted with its time
+    ahead) as `playdate_cancel` does, each with `playdate.updated` to both owners: the account
+    is being deleted. Runs in the caller's transaction; returns the cancelled playdates.
+
+    The playdates are locked in one statement and all their events recorded in one more, so
+    the owners' event cursors are taken in user id order, as every writer takes them:
+    cancelling one playdate after another would hold the user's cursor while waiting for the
+    next owner's, and could deadlock with a write to both.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        # The lock re-reads the filter: a playdate answered meanwhile stays as answered.
+        playdates = list(
+            Playdate.objects.select_for_update()
+            .filter(Q(inviter=user) | Q(invitee=user))
+            .filter(status__in=(PlaydateStatus.PENDING, PlaydateStatus.ACCEPTED), date_time__gt=now)
+            .order_by("pk")
+        )
+        for playdate in playdates:
+            _call_off(playdate, now)
+            playdate.save(update_fields=["status", "awaiting_user", "updated_at"])
+        events.record_many(
+            [
+                (owner_id, "playdate.updated", {"playdate": dict(playdate_data(playdate, now=now))})
+                for playdate in playdates
+                for owner_id in (playdate.inviter_id, playdate.invitee_id)
+            ]
+        )
+    return playdates
 
 
 def playdate_counter(
@@ -247,7 +304,7 @@ def playdate_counter(
             playdate.inviter_id if user.pk == playdate.invitee_id else playdate.invitee_id
         )
 
-    return _change(user=user, playdate_id=playdate_id, apply=counter)
+    return _change(user=user, playdate_id=playdate_id, did="countered", apply=counter)
 
 
 def playdates_settle_due(*, now: datetime | None = None) -> int:

@@ -5,20 +5,24 @@ The hard filters are symmetric (both sides' wishes and reach, blocks either way)
 which the changed pet may be suggested are exactly its own candidates: one nearest-first query,
 capped at `FAN_OUT`. Each pair is scored as the other pet's GET /pets/{id}/matches scores it,
 and the owners of the pets it suits well enough (`GOOD_SUGGESTION`) get the suggestion exactly as
-that endpoint renders it.
+that endpoint renders it. Each is also counted, per day and recipient's metro, for the engagement
+figures (`suggestions_shown_add`).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
+from accounts.models import User
 from config import features
 from matching import algorithm, cache, selectors
-from matching.models import Pass
+from matching.models import Pass, SuggestionDay
 from pets.models import Pet
 from realtime import events
 
@@ -93,4 +97,31 @@ def pet_suggest(*, pet: Pet, now: datetime) -> int:
             for (candidate, _), suggestion in zip(suited, rendered, strict=True)
         ]
     )
+    suggestions_shown_add(
+        day=now.astimezone(UTC).date(),
+        owner_ids=[candidate.profile.owner_id for candidate, _ in suited],
+    )
     return len(suited)
+
+
+def suggestions_shown_add(*, day: date, owner_ids: Sequence[int]) -> None:
+    """Counts a suggestion shown to each of `owner_ids` (once per occurrence) on `day`, in each
+    owner's metro (matching.SuggestionDay). One upsert in the caller's transaction; it comes
+    last, as it holds the day's busy rows until commit."""
+    if not owner_ids:
+        return
+    days = connection.ops.quote_name(SuggestionDay._meta.db_table)
+    owners = connection.ops.quote_name(User._meta.db_table)
+    shown = ", ".join(["(%s)"] * len(owner_ids))
+    # Rows in metro order: concurrent upserts lock the rows in the same order, and so never
+    # deadlock. The same statement runs on PostgreSQL and SQLite (whose upsert after a SELECT
+    # needs the WHERE to parse).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH shown (owner_id) AS (VALUES {shown})"  # noqa: S608  names only
+            f" INSERT INTO {days} (day, metro, shown)"
+            f" SELECT %s, u.metro, count(*) FROM shown JOIN {owners} u ON u.id = shown.owner_id"
+            " WHERE true GROUP BY u.metro ORDER BY u.metro"
+            f" ON CONFLICT (day, metro) DO UPDATE SET shown = {days}.shown + excluded.shown",
+            [*owner_ids, day],
+        )

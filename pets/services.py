@@ -95,6 +95,15 @@ def pet_deactivate(*, pet: Pet) -> None:
             pet_changed.send(sender=Pet, pet=pet, created=False, fields=frozenset({"is_active"}))
 
 
+def pets_deactivate_all(*, owner: User) -> list[Pet]:
+    """Retires every active pet of `owner`, each as its DELETE does: the account is being
+    deleted. Returns the pets retired."""
+    pets = list(Pet.objects.filter(owner=owner, is_active=True).order_by("pk"))
+    for pet in pets:
+        pet_deactivate(pet=pet)
+    return pets
+
+
 def preferences_replace(
     *,
     pet: Pet,

@@ -31,7 +31,7 @@ from config import redis
 from config.errors import Conflict, NotFound
 from matching.models import Playdate, PlaydateStatus
 from matching.playdate_selectors import NO_SUCH_PLAYDATE
-from realtime import doorbell, events
+from realtime import activity, doorbell, events
 from realtime.chat_selectors import message_data
 from realtime.models import Message
 
@@ -194,7 +194,8 @@ def _retry_answer(stored: Message, message: NewMessage) -> Message | Conflict:
     return stored
 
 
-_OWNER_FIELDS = ("id", "username", "deleted_at")
+# `metro` for the moderators' activity item of each message.
+_OWNER_FIELDS = ("id", "username", "deleted_at", "metro")
 _CONVERSATION_FIELDS = (
     "id",
     "status",
@@ -271,14 +272,30 @@ def _save_alone(message: Message, sent: NewMessage) -> Message | Exception:
 
 
 def _save_with_events(messages: list[Message]) -> None:
-    """Inserts `messages`, and both owners' `chat.message` event for each, in that order."""
+    """Inserts `messages`, and both owners' `chat.message` event for each, in that order, with
+    the moderators' activity items (which show no message text: moderators open the
+    conversation for that)."""
     Message.objects.bulk_create(messages)
     entries: list[tuple[int, str, dict[str, Any]]] = []
+    items = []
     for message in messages:
         data = {"message": dict(message_data(message))}
-        owners = (message.playdate.inviter_id, message.playdate.invitee_id)
+        playdate = message.playdate
+        owners = (playdate.inviter_id, playdate.invitee_id)
         entries.extend((user_id, "chat.message", data) for user_id in sorted(owners))
-    events.record_many(entries)
+        sender = message.sender
+        other_id = owners[1] if message.sender_id == owners[0] else owners[0]
+        items.append(
+            activity.NewActivity(
+                "chat.message",
+                sender,
+                "message",
+                message.pk,
+                f"{sender.username if sender else 'deleted user'} wrote in playdate {playdate.pk}",
+                other_id,
+            )
+        )
+    events.record_many(entries + activity.entries_for(items))
 
 
 def messages_read(*, user: User, playdate_id: int, message_id: int) -> None:

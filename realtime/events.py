@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.observability import EVENTS_RECORDED
 from realtime import doorbell
 from realtime.models import Event, EventCursor
 
@@ -28,7 +29,11 @@ DURABLE_KINDS = frozenset(
         "playdate.updated",
         "chat.message",
         "chat.read",
+        # A moderator hid a message: `{playdate_id, message_id}`, to both owners.
+        "chat.hidden",
         "moderation.activity",
+        # A moderator reviewed the user's report: `{report}` (moderation_services).
+        "report.reviewed",
     }
 )
 
@@ -119,7 +124,14 @@ def record_many(entries: Sequence[tuple[int, str, dict[str, Any]]]) -> list[int]
     frames: dict[int, list[dict[str, Any]]] = {}
     for user_id, seq, kind, data in rows:
         frames.setdefault(user_id, []).append(frame(kind, seq, created_at, data))
-    transaction.on_commit(lambda: announce_many(last, frames))
+    kinds = Counter(kind for _, kind, _ in entries)
+
+    def committed() -> None:
+        for kind, count in kinds.items():
+            EVENTS_RECORDED.labels(kind).inc(count)
+        announce_many(last, frames)
+
+    transaction.on_commit(committed)
     return seqs
 
 

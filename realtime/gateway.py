@@ -36,6 +36,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -51,9 +52,17 @@ from django.utils import timezone
 
 from accounts.models import Session
 from config.errors import DomainError, RateLimited
+from config.observability import (
+    EVENTS_DELIVERED,
+    EVENTS_REPLAYED,
+    RATE_LIMITED,
+    WEBSOCKET_REPLAYS,
+    WEBSOCKETS_OPEN,
+    event_frames_sent,
+)
 from realtime import chat_frames, events, presence, tickets, workers
 from realtime.hub import hub, next_beat, presence_seconds
-from realtime.models import EventCursor
+from realtime.models import Event, EventCursor
 
 _log = logging.getLogger("pawdate.realtime")
 
@@ -72,6 +81,8 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_FLOODING = 4429
 CLOSE_TOO_BIG = 1009
 CLOSE_RECONNECT = 1012
+
+FLOODING_REFUSED = RATE_LIMITED.labels("websocket_frames")
 
 
 @dataclass(frozen=True)
@@ -189,6 +200,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
     joined = False  # in the hub
     counted = False  # this socket counts towards its user's presence
     delivered = 0  # the last seq sent on this socket
+    replay_until = 0  # the last seq of the replay `since` asked for (0: none)
+    greeted = False  # counted in WEBSOCKETS_OPEN
     carried: dict[int, dict[str, Any]] | None = None  # frames doorbells brought, not yet sent
     wanted = 0  # the highest seq a doorbell or a check has announced
     delivering: asyncio.Task[None] | None = None
@@ -206,6 +219,10 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+        finally:
+            # Here, not in `disconnect`: every end of a socket passes, a cancelled one too.
+            if self.greeted:
+                WEBSOCKETS_OPEN.dec()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, through the one
@@ -272,6 +289,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         await self.send_frame(
             {"type": "hello", "data": {"user_id": self.user_id, "last_seq": last_seq}}
         )
+        self.greeted = True
+        WEBSOCKETS_OPEN.inc()
         for partner_id in now.online:
             await self.send_frame(
                 {"type": "presence", "data": {"user_id": partner_id, "online": True}}
@@ -281,6 +300,9 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         for message in held:
             await self.hub_message(message)
         self.delivered = last_seq if since is None else since
+        if since is not None and since < last_seq:
+            self.replay_until = last_seq
+            WEBSOCKET_REPLAYS.inc()
         self.due = next_beat()
         self.want(last_seq)
 
@@ -389,22 +411,32 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
         while not self.closing:
             # Frames the doorbells brought, straight after what was sent: no log read needed.
             if self.carried:
+                start, first = self.delivered, self.carried.get(self.delivered + 1)
                 while self.delivered + 1 in self.carried and not self.closing:
                     await self.send_frame(self.carried.pop(self.delivered + 1))
                     self.delivered += 1
+                if first is not None and self.delivered > start:
+                    recorded_at = datetime.fromisoformat(first["ts"]).timestamp()
+                    event_frames_sent(self.delivered - start, recorded_at)
                 self.carried = {s: f for s, f in self.carried.items() if s > self.delivered} or None
             if self.delivered >= self.wanted:
                 return True
             page = await database_sync_to_async(events.events_after)(
                 user_id=self.user_id, seq=self.delivered, limit=REPLAY_PAGE
             )
+            sent = 0
             for event in page:
                 if self.closing:
-                    return True
+                    break
                 await self.send_frame(
                     events.frame(event.kind, event.seq, event.created_at, event.data)
                 )
                 self.delivered = event.seq
+                sent += 1
+            if sent:
+                self.count_sent(page[:sent])
+            if self.closing:
+                return True
             if len(page) == REPLAY_PAGE:
                 continue
             if self.delivered >= self.wanted:
@@ -422,6 +454,16 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
                 return False
             await asyncio.sleep(AHEAD_RETRY_SECONDS)
         return True
+
+    def count_sent(self, sent: list[Event]) -> None:
+        """Metrics of log events just sent, in order: the replay's, then live ones (their lag)."""
+        replayed = 0
+        if sent[0].seq <= self.replay_until:
+            replayed = sum(1 for event in sent if event.seq <= self.replay_until)
+            EVENTS_REPLAYED.inc(replayed)
+            EVENTS_DELIVERED.inc(replayed)
+        if replayed < len(sent):
+            event_frames_sent(len(sent) - replayed, sent[replayed].created_at.timestamp())
 
     # --- Presence ---------------------------------------------------------------------------------
 
@@ -448,6 +490,7 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             await self.close_with(CLOSE_TOO_BIG)
             return
         if not self.flood_gate.allow():
+            FLOODING_REFUSED.inc()
             await self.send_error(None, "rate_limited", "Too many frames. Slow down.")
             await self.close_with(CLOSE_FLOODING)
             return

@@ -8,7 +8,7 @@ commit, and sockets deliver from these rows (`realtime.events`).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -114,3 +114,148 @@ class ChatRead(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} read playdate {self.playdate_id} up to {self.message_id}"
+
+
+class Activity(models.Model):
+    """One meaningful action in the product, for the moderators' live feed (`realtime.activity`).
+
+    Written in the transaction of the action it reports. `actor` did it; `subject` is what it
+    was done to; `target_user` is the other owner it concerned, if any (the invitee, the
+    reported or suspended user), so that a moderator following one user sees both what they did
+    and what was done to them. `metro` is the actor's metro area as it was then.
+    """
+
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    subject_type = models.CharField(max_length=16)
+    subject_id = models.BigIntegerField()
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    summary = models.CharField(max_length=200)
+    metro = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "activity"
+        indexes: ClassVar = [
+            # The feed pages newest first by id, whole or filtered by one of these.
+            models.Index(fields=["kind", "-id"], name="realtime_activity_kind"),
+            models.Index(fields=["actor", "-id"], name="realtime_activity_actor"),
+            models.Index(fields=["target_user", "-id"], name="realtime_activity_target"),
+            models.Index(fields=["metro", "-id"], name="realtime_activity_metro"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by user {self.actor_id}"
+
+
+class TargetType(models.TextChoices):
+    USER = "user"
+    PET = "pet"
+    MESSAGE = "message"
+
+
+class Report(models.Model):
+    """An owner's report of a user, a pet or a message, until a moderator resolves it."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        HARASSMENT = "harassment", "Harassment"
+        INAPPROPRIATE = "inappropriate", "Inappropriate content"
+        UNSAFE_MEETING = "unsafe_meeting", "Unsafe meeting"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    MAX_TEXT_LENGTH = 2000
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    target_id = models.BigIntegerField()
+    # Who answers for the target: the user, the pet's owner, the message's sender.
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    text = models.TextField(max_length=MAX_TEXT_LENGTH, blank=True, default="")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when resolved: the moderator's action (ModerationAction.Kind) and note.
+    resolution = models.CharField(max_length=16, blank=True, default="")
+    resolution_note = models.TextField(max_length=2000, blank=True, default="")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["status", "created_at"], name="realtime_report_queue"),
+            models.Index(
+                fields=["target_type", "target_id", "status"], name="realtime_report_target"
+            ),
+        ]
+        constraints: ClassVar = [
+            # One open report per reporter and target: reporting again adds nothing.
+            models.UniqueConstraint(
+                fields=["reporter", "target_type", "target_id"],
+                condition=models.Q(status="open"),
+                name="realtime_report_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk}: {self.target_type} {self.target_id} ({self.reason})"
+
+
+class ModerationAction(models.Model):
+    """The audit log: one row per moderator action, written with the action and never changed.
+
+    Nothing in the API edits it, the admin shows it read-only, and the model itself refuses an
+    update or a delete.
+    """
+
+    class Kind(models.TextChoices):
+        DISMISS = "dismiss", "Dismissed a report"
+        HIDE_MESSAGE = "hide_message", "Hid a message"
+        SUSPEND_USER = "suspend_user", "Suspended a user"
+        UNSUSPEND_USER = "unsuspend_user", "Lifted a suspension"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Kind.choices)
+    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    target_id = models.BigIntegerField()
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    note = models.TextField(max_length=2000, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["target_type", "target_id"], name="realtime_modaction_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.target_type} {self.target_id} by user {self.moderator_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableAuditLog("The audit log is never changed, only added to.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableAuditLog("The audit log is never changed, only added to.")
+
+
+class ImmutableAuditLog(Exception):
+    pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import zoneinfo
 from functools import cache
@@ -11,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts import exports
 from accounts.models import Block, Feedback, Session, User, normalize_email
 from pets.api.serializers import Text
 
@@ -32,6 +34,10 @@ class UserOutput(serializers.Serializer[User]):
     time_zone = serializers.CharField(read_only=True)
     role = serializers.SerializerMethodField()
     date_joined = serializers.DateTimeField(read_only=True)
+    metro = serializers.CharField(
+        read_only=True,
+        help_text='Slug of the metro area the coordinates fall in (accounts.metros), "" for none.',
+    )
 
     def get_role(self, user: User) -> str:
         return str(User.Role.MODERATOR if user.is_moderator else User.Role.OWNER)
@@ -190,8 +196,15 @@ class FeedbackListOutput(serializers.Serializer[dict[str, Any]]):
 
 
 class ExportOutput(serializers.Serializer[dict[str, Any]]):
+    """Everything the service holds about the caller: `exported_at`, then one key per section
+    the apps registered (accounts.exports), in INSTALLED_APPS order."""
+
     exported_at = serializers.DateTimeField()
-    profile = UserOutput()
-    sessions = SessionRecordOutput(many=True)
-    blocked_users = BlockOutput(many=True)
-    feedback = FeedbackOutput(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # Read from the registry when used, not when this module loads: the apps above
+        # accounts register their sections in ready(), after this class exists.
+        fields = super().get_fields()
+        for section in exports.sections():
+            fields[section.name] = copy.deepcopy(section.output)
+        return fields

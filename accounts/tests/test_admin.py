@@ -91,3 +91,25 @@ def test_moderator_role_can_be_set_in_the_admin(admin_client, owner):
     owner.refresh_from_db()
     assert owner.role == User.Role.MODERATOR
     assert owner.is_moderator
+
+
+@pytest.mark.django_db
+def test_moving_a_user_in_the_admin_moves_their_metro(admin_client, owner):
+    form = {
+        "email": owner.email,
+        "username": owner.username,
+        "location": "Camden, London",
+        "latitude": 51.539,
+        "longitude": -0.143,
+        "time_zone": owner.time_zone,
+        "role": "owner",
+        "is_active": "on",
+        "date_joined_0": owner.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": owner.date_joined.strftime("%H:%M:%S"),
+    }
+
+    response = admin_client.post(f"/admin/accounts/user/{owner.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    owner.refresh_from_db()
+    assert owner.metro == "london"

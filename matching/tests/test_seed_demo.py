@@ -42,6 +42,8 @@ def seed(*args: str, **options: Any) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     options.setdefault("owners", 30)
     options.setdefault("metros", METRO_NAMES)
+    # Owners and pets alone; the history's own tests ask for it (test_seed_demo_history.py).
+    options.setdefault("history", False)
     call_command("seed_demo", *args, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
 
@@ -148,6 +150,7 @@ def test_seed_demo_creates_owners_with_pets_and_preferences_in_the_chosen_metros
         )
         assert owner.location in {place.location for place in metro.neighbourhoods}
         assert owner.time_zone == metro.time_zone
+        assert owner.metro == metro.slug
         assert owner.role == User.Role.OWNER
         assert not owner.is_staff
         assert 1 <= Pet.objects.filter(owner=owner).count() <= 3

@@ -305,8 +305,9 @@ def test_the_fan_out_costs_the_same_queries_whatever_the_number_of_recipients(
     position = log_position()
 
     # when: the pet and its preferences in a savepoint; the pet as matching reads it, its
-    # candidates, the passes on it, every recipient's next seqs, the events
-    with django_assert_max_num_queries(9):
+    # candidates, the passes on it, every recipient's next seqs, the events, the day's count of
+    # suggestions shown, the moderators' activity item
+    with django_assert_max_num_queries(11):
         pet_services.pet_create(owner=owner, **NEW_PET)  # type: ignore[arg-type]
 
     # then

@@ -111,16 +111,17 @@ def test_the_seqs_follow_the_order_of_the_batch(owner, friend, playdate):
 
 
 def test_a_batch_of_any_size_takes_the_same_few_queries(make_user, django_assert_max_num_queries):
-    # given: 50 conversations, between 100 owners
+    # given: 50 conversations, between 100 owners, and a moderator watching the feed
     playdates = [playdate_of(make_user(), make_user()) for _ in range(50)]
+    moderator = make_user(role="moderator")
     batch = [
         NewMessage(playdate.inviter_id, playdate.pk, f"Hello {n}", f"ref-{n}")
         for n, playdate in enumerate(playdates)
     ]
 
-    # when: the stored refs, the conversations, the messages, the seqs, the events (and the
-    # test's savepoint and its release)
-    with django_assert_max_num_queries(7):
+    # when: the stored refs, the conversations, the messages, their activity items, who the
+    # moderators are, the seqs, the events (and the test's savepoint and its release)
+    with django_assert_max_num_queries(9):
         outcomes = chat_services.message_send_many(batch)
 
     # then
@@ -128,6 +129,7 @@ def test_a_batch_of_any_size_takes_the_same_few_queries(make_user, django_assert
     assert Message.objects.count() == 50
     for playdate in playdates[:3]:
         assert [seq for seq, _, _ in logged(playdate.invitee)] == [1]
+    assert [kind for _, kind, _ in logged(moderator)] == ["moderation.activity"] * 50
 
 
 @pytest.mark.django_db(transaction=True)

@@ -35,7 +35,7 @@ def profile(user: User) -> dict[str, Any]:
 def test_me_shows_the_callers_own_profile_with_coordinates(make_user, client_for):
     # given
     with time_machine.travel(WINDOW_START, tick=False):
-        user = make_user(email="alice@example.com", username="alice")
+        user = make_user(email="alice@example.com", username="alice", metro="new-york")
 
     # when
     response = client_for(user).get(ME_URL)
@@ -52,6 +52,7 @@ def test_me_shows_the_callers_own_profile_with_coordinates(make_user, client_for
         "time_zone": "America/New_York",
         "role": "owner",
         "date_joined": "2030-01-01T00:00:00Z",
+        "metro": "new-york",
     }
 
 

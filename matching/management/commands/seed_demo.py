@@ -10,34 +10,43 @@ from __future__ import annotations
 
 import re
 import time
+from argparse import BooleanOptionalAction
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import connection, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.active_days import week_of
+from accounts.metros import metro_at
+from accounts.models import ActiveDay, ActiveWeek, CohortWeek, DailyActiveOwners, User
 from matching.demo_data import (
     DEMO_DOMAIN,
     DEMO_PASSWORD,
     METROS,
     MODERATOR_EMAIL,
+    DemoHistory,
+    DemoInvitation,
     DemoOwner,
     Metro,
     allocate,
     availability_json,
     availability_text,
     demo_email,
+    demo_history,
     demo_owner,
     temperament_text,
 )
-from matching.models import Playdate
+from matching.models import Playdate, PlaydateStatus, SuggestionDay
 from matching.playdate_services import playdate_accept, playdate_invite
 from pets.models import Pet, Preferences
 
@@ -51,12 +60,16 @@ MODERATED_APPS = ("accounts", "pets", "matching", "realtime")
 DEMO_EMAIL = re.compile(rf"^demo\.([a-z0-9-]+)\.([0-9]+)@{re.escape(DEMO_DOMAIN)}$")
 
 USER_COLUMNS = (
-    "id", "email", "username", "password", "location", "latitude", "longitude", "time_zone",
-    "role", "is_active", "is_staff", "is_superuser", "date_joined",
+    "id", "email", "username", "password", "location", "latitude", "longitude", "metro",
+    "time_zone", "role", "is_active", "is_staff", "is_superuser", "date_joined",
 )  # fmt: skip
 PET_COLUMNS = (
     "id", "owner", "name", "species", "breed", "age", "size", "energy", "temperament",
     "vaccinated", "bio", "is_active", "created_at", "updated_at",
+)  # fmt: skip
+PLAYDATE_COLUMNS = (
+    "id", "pet_1", "pet_2", "inviter", "invitee", "date_time", "location_name", "message",
+    "status", "awaiting_user", "created_at", "updated_at", "accepted_at",
 )  # fmt: skip
 PREFERENCES_COLUMNS = (
     "pet", "max_distance_km", "species_mask", "sizes_mask", "energy_mask", "min_age", "max_age",
@@ -90,6 +103,13 @@ class Command(BaseCommand):
             type=int,
             default=DEFAULT_SEED,
             help="random seed; the same seed gives the same owners and pets",
+        )
+        parser.add_argument(
+            "--history",
+            action=BooleanOptionalAction,
+            default=True,
+            help="a year of activity for the demo owners: active days, suggestions shown, "
+            "invitations and their answers, messages (default: yes; --no-history skips it)",
         )
         parser.add_argument(
             "--batch-size",
@@ -126,6 +146,11 @@ class Command(BaseCommand):
         if missing and connection.vendor == "postgresql":
             analyze(User, Pet, Preferences)
         playdates = seed_playdates(metros, now=timezone.now())
+        history = (
+            self.load_history(metros, wanted, seed=seed, batch_size=batch_size)
+            if options["history"]
+            else None
+        )
 
         self.report(
             metros,
@@ -139,6 +164,13 @@ class Command(BaseCommand):
             f"Demo playdates: {playdates} created"
             " (owner 1 of each metro: an invitation to answer, an accepted playdate, one sent)."
         )
+        if history is not None:
+            self.stdout.write(
+                f"History: {history.owners:,} owners' year added: {history.active_days:,} active "
+                f"days, {history.invitations:,} invitations, {history.messages:,} messages."
+                if history.owners
+                else "History: every demo owner already has theirs."
+            )
 
     def load(
         self,
@@ -174,6 +206,51 @@ class Command(BaseCommand):
                 progress.advance(len(batch))
         progress.finish()
         return pets
+
+    def load_history(
+        self, metros: Sequence[Metro], wanted: dict[str, int], *, seed: int, batch_size: int
+    ) -> HistoryCounts:
+        """A year of activity (matching.demo_data.demo_history) for each wanted demo owner who
+        has none yet, in batches: each owner's whole history in one transaction, so a second run
+        adds nothing. Invitees are among the metro's wanted owners."""
+        now = timezone.now()
+        owners = demo_owner_rows(metros, wanted)
+        with_history = owners_with_history()
+        missing = [
+            (metro, number)
+            for metro in metros
+            for number in range(1, wanted[metro.slug] + 1)
+            if owners[metro.slug][number - 1].user_id not in with_history
+        ]
+        joins = {slug: [row.joined for row in rows] for slug, rows in owners.items()}
+        insert = insert_history_by_copy if connection.vendor == "postgresql" else insert_history
+        counts = HistoryCounts(owners=len(missing))
+
+        def generate(start: int) -> list[tuple[Metro, int, DemoHistory]]:
+            return [
+                (
+                    metro,
+                    number,
+                    demo_history(
+                        seed=seed, metro=metro, number=number, joins=joins[metro.slug], now=now
+                    ),
+                )
+                for metro, number in missing[start : start + batch_size]
+            ]
+
+        progress = Progress(self.stderr, total=len(missing), unit="owners' history")
+        with ThreadPoolExecutor(max_workers=1) as generator:
+            upcoming = generator.submit(generate, 0)
+            for start in range(0, len(missing), batch_size):
+                batch = upcoming.result()
+                upcoming = generator.submit(generate, start + batch_size)
+                with transaction.atomic():
+                    insert(history_rows(batch, owners), counts)
+                progress.advance(len(batch))
+        progress.finish()
+        if missing and connection.vendor == "postgresql":
+            analyze(ActiveDay, ActiveWeek, Playdate, chat_messages())
+        return counts
 
     def report(
         self,
@@ -333,6 +410,7 @@ def insert_by_orm(owners: Sequence[DemoOwner], *, password_hash: str, now: datet
             location=owner.location,
             latitude=owner.latitude,
             longitude=owner.longitude,
+            metro=metro_at(owner.latitude, owner.longitude),
             time_zone=owner.time_zone,
             date_joined=owner.date_joined,
         )
@@ -390,8 +468,8 @@ def insert_by_copy(owners: Sequence[DemoOwner], *, password_hash: str, now: date
         (
             (
                 user_id, owner.email, owner.username, password_hash, owner.location,
-                owner.latitude, owner.longitude, owner.time_zone, owner_role, True, False, False,
-                owner.date_joined,
+                owner.latitude, owner.longitude, metro_at(owner.latitude, owner.longitude),
+                owner.time_zone, owner_role, True, False, False, owner.date_joined,
             )
             for user_id, owner in zip(user_ids, owners, strict=True)
         ),
@@ -422,6 +500,206 @@ def insert_by_copy(owners: Sequence[DemoOwner], *, password_hash: str, now: date
         ),
     )  # fmt: skip
     return len(owned_pets)
+
+
+def chat_messages() -> type[models.Model]:
+    """realtime.Message, through the app registry: matching never imports realtime, but the
+    demo history has conversations."""
+    return apps.get_model("realtime", "Message")
+
+
+@dataclass(slots=True)
+class HistoryCounts:
+    owners: int
+    active_days: int = 0
+    invitations: int = 0
+    messages: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOwnerRow:
+    user_id: int
+    metro: str  # User.metro
+    joined: datetime
+    pet_id: int  # the owner's first pet: the one that invites and is invited
+
+
+def demo_owner_rows(
+    metros: Sequence[Metro], wanted: dict[str, int]
+) -> dict[str, list[DemoOwnerRow]]:
+    """The wanted demo owners of each metro, by number (index 0 is owner 1): two queries."""
+    emails = {
+        demo_email(metro, number): (metro.slug, number)
+        for metro in metros
+        for number in range(1, wanted[metro.slug] + 1)
+    }
+    users = (
+        User.objects.filter(email__startswith="demo.", email__endswith=f"@{DEMO_DOMAIN}")
+        .values_list("pk", "email", "metro", "date_joined")
+        .iterator(chunk_size=20_000)
+    )
+    found = {
+        user_id: (emails[email], metro, joined)
+        for user_id, email, metro, joined in users
+        if email in emails
+    }
+    first_pets = dict(
+        Pet.objects.filter(owner_id__in=list(found))
+        .values("owner_id")
+        .annotate(first=Min("pk"))
+        .values_list("owner_id", "first")
+    )
+    rows: dict[str, list[DemoOwnerRow | None]] = {
+        metro.slug: [None] * wanted[metro.slug] for metro in metros
+    }
+    for user_id, ((slug, number), metro, joined) in found.items():
+        rows[slug][number - 1] = DemoOwnerRow(user_id, metro, joined, first_pets[user_id])
+    return {slug: [row for row in owners if row is not None] for slug, owners in rows.items()}
+
+
+def owners_with_history() -> set[int]:
+    """Owners whose sign-up week is marked active: every demo history starts on the sign-up
+    day, so these already have theirs."""
+    return set(ActiveWeek.objects.filter(week=F("cohort")).values_list("user_id", flat=True))
+
+
+@dataclass(slots=True)
+class HistoryRows:
+    active_days: list[tuple[int, date, str]] = field(default_factory=list)
+    active_weeks: set[tuple[int, date, date]] = field(default_factory=set)
+    daily_active: Counter[tuple[date, str]] = field(default_factory=Counter)
+    cohort_weeks: Counter[tuple[date, date, str]] = field(default_factory=Counter)
+    suggestions: Counter[tuple[date, str]] = field(default_factory=Counter)
+    # (pet_1, pet_2, inviter, invitee, the invitation)
+    invitations: list[tuple[int, int, int, int, DemoInvitation]] = field(default_factory=list)
+
+
+def history_rows(
+    batch: Sequence[tuple[Metro, int, DemoHistory]], owners: dict[str, list[DemoOwnerRow]]
+) -> HistoryRows:
+    rows = HistoryRows()
+    for metro, number, history in batch:
+        owner = owners[metro.slug][number - 1]
+        cohort = week_of(owner.joined.astimezone(UTC).date())
+        weeks = {week_of(day) for day in history.active_days}
+        for day in history.active_days:
+            rows.active_days.append((owner.user_id, day, owner.metro))
+            rows.daily_active[day, owner.metro] += 1
+        for week in weeks:
+            rows.active_weeks.add((owner.user_id, week, cohort))
+            rows.cohort_weeks[cohort, week, owner.metro] += 1
+        for day, shown in history.suggestions_shown:
+            rows.suggestions[day, owner.metro] += shown
+        for invitation in history.invitations:
+            invitee = owners[metro.slug][invitation.invitee - 1]
+            rows.invitations.append(
+                (owner.pet_id, invitee.pet_id, owner.user_id, invitee.user_id, invitation)
+            )
+    return rows
+
+
+def add_counts(
+    model: type[models.Model], key: Sequence[str], counted: str, counts: Counter[Any]
+) -> None:
+    """Adds `counts` (by `key`) to a rollup's `counted` column, whoever else counted there:
+    the day's active owners and suggestions shown, the cohorts' weeks."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join([*key, counted])
+    values = ", ".join(["%s"] * (len(key) + 1))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608  names only
+            f" ON CONFLICT ({', '.join(key)})"
+            f" DO UPDATE SET {counted} = {table}.{counted} + excluded.{counted}",
+            [(*row, count) for row, count in sorted(counts.items())],
+        )
+
+
+def add_history_counts(rows: HistoryRows) -> None:
+    add_counts(DailyActiveOwners, ("day", "metro"), "owners", rows.daily_active)
+    add_counts(CohortWeek, ("cohort", "week", "metro"), "owners", rows.cohort_weeks)
+    add_counts(SuggestionDay, ("day", "metro"), "shown", rows.suggestions)
+
+
+def _awaiting(invitee_id: int, invitation: DemoInvitation) -> int | None:
+    return invitee_id if invitation.status == PlaydateStatus.PENDING else None
+
+
+def insert_history(rows: HistoryRows, counts: HistoryCounts) -> None:
+    """The history through the ORM (the embedded default)."""
+    ActiveDay.objects.bulk_create(
+        ActiveDay(user_id=user_id, day=day, metro=metro) for user_id, day, metro in rows.active_days
+    )
+    ActiveWeek.objects.bulk_create(
+        ActiveWeek(user_id=user_id, week=week, cohort=cohort)
+        for user_id, week, cohort in sorted(rows.active_weeks)
+    )
+    add_history_counts(rows)
+    playdates = Playdate.objects.bulk_create(
+        Playdate(
+            pet_1_id=pet_1, pet_2_id=pet_2, inviter_id=inviter, invitee_id=invitee,
+            date_time=invitation.date_time, location_name=invitation.location,
+            message=invitation.message, status=invitation.status,
+            awaiting_user_id=_awaiting(invitee, invitation),
+            created_at=invitation.sent_at, updated_at=invitation.updated_at,
+            accepted_at=invitation.accepted_at,
+        )
+        for pet_1, pet_2, inviter, invitee, invitation in rows.invitations
+    )  # fmt: skip
+    # bulk_create sets updated_at (auto_now) to now: put back when each was last changed.
+    for playdate, (*_, invitation) in zip(playdates, rows.invitations, strict=True):
+        playdate.updated_at = invitation.updated_at
+    Playdate.objects.bulk_update(playdates, ["updated_at"], batch_size=1000)
+    message = chat_messages()
+    messages = message._default_manager.bulk_create(
+        message(
+            playdate_id=playdate.pk,
+            sender_id=inviter if by_inviter else invitee,
+            body=body,
+            created_at=sent_at,
+        )
+        for playdate, (_, _, inviter, invitee, invitation) in zip(
+            playdates, rows.invitations, strict=True
+        )
+        for by_inviter, sent_at, body in invitation.messages
+    )
+    counts.active_days += len(rows.active_days)
+    counts.invitations += len(playdates)
+    counts.messages += len(messages)
+
+
+def insert_history_by_copy(rows: HistoryRows, counts: HistoryCounts) -> None:
+    """The history by COPY (PostgreSQL), playdate ids drawn from the table's sequence."""
+    copy_rows(ActiveDay, ("user", "day", "metro"), rows.active_days)
+    copy_rows(ActiveWeek, ("user", "week", "cohort"), sorted(rows.active_weeks))
+    add_history_counts(rows)
+    playdate_ids = next_ids(Playdate, len(rows.invitations))
+    copy_rows(
+        Playdate,
+        PLAYDATE_COLUMNS,
+        (
+            (
+                playdate_id, pet_1, pet_2, inviter, invitee, invitation.date_time,
+                invitation.location, invitation.message, invitation.status,
+                _awaiting(invitee, invitation), invitation.sent_at,
+                invitation.updated_at, invitation.accepted_at,
+            )
+            for playdate_id, (pet_1, pet_2, inviter, invitee, invitation) in zip(
+                playdate_ids, rows.invitations, strict=True
+            )
+        ),
+    )  # fmt: skip
+    messages = [
+        (playdate_id, inviter if by_inviter else invitee, body, "", sent_at)
+        for playdate_id, (_, _, inviter, invitee, invitation) in zip(
+            playdate_ids, rows.invitations, strict=True
+        )
+        for by_inviter, sent_at, body in invitation.messages
+    ]
+    copy_rows(chat_messages(), ("playdate", "sender", "body", "ref", "created_at"), messages)
+    counts.active_days += len(rows.active_days)
+    counts.invitations += len(playdate_ids)
+    counts.messages += len(messages)
 
 
 def next_ids(model: type[models.Model], count: int) -> list[int]:

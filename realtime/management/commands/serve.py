@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from prometheus_client import multiprocess
 
 MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024
 GRACEFUL_STOP_SECONDS = 10
@@ -74,6 +75,8 @@ class Command(BaseCommand):
                     code = child.poll()
                     if code is not None and not self.stopping:
                         self.stderr.write(f"worker {child.pid} exited with {code}; restarting it")
+                        # Its live gauges (open sockets) die with it, in /metrics too.
+                        multiprocess.mark_process_dead(child.pid, str(self.metrics_dir))  # type: ignore[no-untyped-call]
                         time.sleep(1)
                         children[index] = self._spawn(listeners[index], env)
         finally:

@@ -1,13 +1,13 @@
 """Which days each owner used the product: DAU, WAU, MAU and sign-up cohorts for the engagement
 figures (`realtime.engagement`).
 
-An authenticated request or a new socket marks its owner's day (UTC), at most once per owner,
-day and process: a set in memory remembers whom this process marked today. A mark stores the
-owner's day (ActiveDay) and week (ActiveWeek), and a row that is new adds one to the day's count
-(DailyActiveOwners) or to the cohort's count for the week (CohortWeek). On PostgreSQL the REST
-mark rides in the authentication's own query (the user-and-session join, with the writes as
-data-modifying CTEs), so even the first request of a day costs one round trip; elsewhere it is
-a few statements more. Moderators are not counted: the figures are about owners.
+An authenticated request marks its owner's day (UTC), a socket's ticket among them, at most
+once per owner, day and process: a set in memory remembers whom this process marked today. A
+mark stores the owner's day (ActiveDay) and week (ActiveWeek), and a row that is new adds one to
+the day's count (DailyActiveOwners) or to the cohort's count for the week (CohortWeek). On
+PostgreSQL the mark rides in the authentication's own query (the user-and-session join, with
+the writes as data-modifying CTEs), so even the first request of a day costs one round trip;
+elsewhere it is a few statements more. Moderators are not counted: the figures are about owners.
 """
 
 from __future__ import annotations
@@ -135,16 +135,6 @@ def active_day_mark(*, user: User, now: datetime | None = None) -> None:
         if cursor.rowcount:
             cursor.execute(_COUNT_WEEK, [cohort, week, user.metro])
     _remember_after_commit(user.pk, day)
-
-
-def active_day_mark_by_id(*, user_id: int, now: datetime | None = None) -> None:
-    """active_day_mark for a user known by id (a new socket): one read more, once a day."""
-    day = utc_day(now or timezone.now())
-    if marked.has(user_id, day):
-        return
-    user = User.objects.filter(pk=user_id).only("role", "metro", "date_joined").first()
-    if user is not None:
-        active_day_mark(user=user, now=now)
 
 
 def user_for_access_token_marking_day(

@@ -15,6 +15,7 @@ tutorial's chat without storage), for the ratio. Prints one JSON object per step
 summary.
 
     .venv/bin/python bench/chat_bench.py [--conversations 500] [--rates 0.5 1 1.5 2 ...]
+        [--moderators 1]
 """
 
 from __future__ import annotations
@@ -194,6 +195,19 @@ def make_conversations(count: int) -> list[tuple[Owner, Owner, int]]:
     ]
 
 
+def make_moderators(count: int) -> None:
+    """Moderators, so that every message also writes the moderators' activity item and a
+    `moderation.activity` event for each of them, as in production (seed_demo makes one)."""
+    from accounts.models import User
+
+    User.objects.bulk_create(
+        [
+            User(email=f"moderator.{n}@bench.local", username=f"moderator {n}", role="moderator")
+            for n in range(count)
+        ]
+    )
+
+
 def talk_items(
     conversations: Sequence[tuple[Owner, Owner, int]], servers: Sequence[Server], kind: str
 ) -> list[tuple[str, str, int]]:
@@ -321,6 +335,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--open-concurrency", type=int, default=32, help="per client process")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--moderators",
+        type=int,
+        default=1,
+        help="moderators watching the activity feed (each message is an event for each)",
+    )
     args = parser.parse_args()
 
     ws_bench.raise_open_files_limit()
@@ -333,9 +353,14 @@ def main() -> None:
     from django.db import connection
 
     conversations = make_conversations(args.conversations)
+    make_moderators(args.moderators)
     connection.close()
     clients = Clients(args.clients, target=chat_client_main)
-    summary: dict[str, Any] = {"scenario": "chat summary", "conversations": args.conversations}
+    summary: dict[str, Any] = {
+        "scenario": "chat summary",
+        "conversations": args.conversations,
+        "moderators": args.moderators,
+    }
     try:
         with ws_bench.pawdate_servers(2) as servers:
             items = talk_items(conversations, servers, "gateway")

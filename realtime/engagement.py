@@ -8,9 +8,9 @@ rows. On PostgreSQL the times to accept are `percentile_cont`; elsewhere (the em
 default) they are computed here from the rows, with the same interpolation.
 
 Per day:
-- `dau`: owners who used the product (accounts.DailyActiveOwners: authenticated requests and
-  sockets mark the day); `new_users`: owners who signed up; `new_pets`: pets added (deleted
-  ones included);
+- `dau`: owners who used the product (accounts.DailyActiveOwners: authenticated requests mark
+  the day, a socket's ticket among them); `new_users`: owners who signed up; `new_pets`: pets
+  added (deleted ones included);
   `suggestions_shown`: `match.suggested` suggestions (matching.SuggestionDay);
 - `invitations_sent`: playdates created; `acceptance_rate`: the share of that day's invitations
   accepted by now; `invitations_accepted` and the `median`/`p90_seconds_to_accept`: invitations

@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from accounts.active_days import active_day_mark_by_id, marked, week_of
+from accounts.active_days import marked, week_of
 from accounts.models import ActiveDay, ActiveWeek, CohortWeek, DailyActiveOwners
 
 ME_URL = "/api/v1/me"
@@ -143,25 +143,3 @@ def test_a_refused_token_marks_nothing(owner, client_for):
     # then
     assert response.status_code == 401
     assert days_of(owner) == []
-
-
-def test_a_socket_marks_its_owners_day_by_id(make_user):
-    # given
-    owner = make_user(metro="berlin", date_joined=datetime(2030, 3, 4, tzinfo=UTC))
-
-    # when: twice, as two sockets would
-    active_day_mark_by_id(user_id=owner.pk, now=TUESDAY)
-    active_day_mark_by_id(user_id=owner.pk, now=TUESDAY)
-
-    # then
-    assert days_of(owner) == [(date(2030, 3, 5), "berlin")]
-    assert counts() == (
-        [(date(2030, 3, 5), "berlin", 1)],
-        [(date(2030, 3, 4), date(2030, 3, 4), "berlin", 1)],
-    )
-
-
-def test_an_unknown_user_id_marks_nothing():
-    active_day_mark_by_id(user_id=999_999, now=TUESDAY)
-
-    assert not ActiveDay.objects.exists()

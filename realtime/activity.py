@@ -146,6 +146,8 @@ def entries_for(
     )
     recipients = moderators.ids()
     entries: list[tuple[int, str, dict[str, Any]]] = []
+    if not recipients:
+        return entries
     for row in rows:
         data: dict[str, Any] = {"activity": dict(activity_data(row))}
         entries.extend((moderator_id, "moderation.activity", data) for moderator_id in recipients)

@@ -284,7 +284,6 @@ def _save_with_events(messages: list[Message]) -> None:
         owners = (playdate.inviter_id, playdate.invitee_id)
         entries.extend((user_id, "chat.message", data) for user_id in sorted(owners))
         sender = message.sender
-        other_id = owners[1] if message.sender_id == owners[0] else owners[0]
         items.append(
             activity.NewActivity(
                 "chat.message",
@@ -292,7 +291,6 @@ def _save_with_events(messages: list[Message]) -> None:
                 "message",
                 message.pk,
                 f"{sender.username if sender else 'deleted user'} wrote in playdate {playdate.pk}",
-                other_id,
             )
         )
     events.record_many(entries + activity.entries_for(items))

@@ -392,7 +392,7 @@ def test_a_chat_message_is_in_the_feed_without_its_text(
         kind="chat.message",
         actor=owner,
         subject=("message", response.json()["id"]),
-        target=friend,
+        target=None,
         summary=f"owner wrote in playdate {playdate.pk}",
         metro="new-york",
     )

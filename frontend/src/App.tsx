@@ -1,0 +1,38 @@
+import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
+import { AppShell } from "./components/AppShell";
+import { ProfilePage } from "./features/account/ProfilePage";
+import { SessionsPage } from "./features/account/SessionsPage";
+import { AuthProvider, useAuth } from "./features/auth/AuthContext";
+import { LoginPage } from "./features/auth/LoginPage";
+import { SignupPage } from "./features/auth/SignupPage";
+import { PetsPage } from "./features/pets/PetsPage";
+import { PlaydatesPage } from "./features/playdates/PlaydatesPage";
+import { SuggestionsPage } from "./features/suggestions/SuggestionsPage";
+
+function SignedIn() {
+  const { user, checking } = useAuth();
+  if (checking) return <p className="page muted" role="status">Loading Pawdate…</p>;
+  if (!user) return <Navigate to="/login" replace />;
+  return <AppShell />;
+}
+
+export function App() {
+  return (
+    <AuthProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/signup" element={<SignupPage />} />
+          <Route element={<SignedIn />}>
+            <Route index element={<SuggestionsPage />} />
+            <Route path="/playdates" element={<PlaydatesPage />} />
+            <Route path="/pets" element={<PetsPage />} />
+            <Route path="/profile" element={<ProfilePage />} />
+            <Route path="/sessions" element={<SessionsPage />} />
+            <Route path="*" element={<p>That page does not exist.</p>} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </AuthProvider>
+  );
+}

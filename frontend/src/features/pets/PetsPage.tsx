@@ -1,0 +1,110 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { api } from "../../api/http";
+import type { Page } from "../../api/types";
+import { Field } from "../../components/Field";
+import { useSubmit } from "../auth/useForm";
+
+export interface Pet {
+  id: number;
+  owner_id: number;
+  name: string;
+  species: "dog" | "cat" | "rabbit" | "other";
+  breed: string;
+  age: number;
+  size: "small" | "medium" | "large";
+  energy: "low" | "medium" | "high";
+  temperament: string[];
+  vaccinated: boolean;
+  bio: string;
+  created_at: string;
+}
+
+const EMPTY = { name: "", species: "dog", breed: "", age: "2", size: "medium", energy: "medium" };
+
+export function PetsPage() {
+  const [pets, setPets] = useState<Pet[] | null>(null);
+  const [form, setForm] = useState(EMPTY);
+  const { busy, fieldErrors, formError, submit } = useSubmit();
+
+  useEffect(() => {
+    const abort = new AbortController();
+    api
+      .get<Page<Pet>>("pets/", abort.signal)
+      .then((page) => setPets(page.results))
+      .catch(() => setPets([]));
+    return () => abort.abort();
+  }, []);
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    void submit(async () => {
+      const pet = await api.post<Pet>("pets/", { ...form, age: Number(form.age) });
+      setPets((current) => [pet, ...(current ?? [])]);
+      setForm(EMPTY);
+    });
+  }
+
+  async function remove(pet: Pet) {
+    if (!window.confirm(`Remove ${pet.name}? Their suggestions and invitations go too.`)) return;
+    await api.delete(`pets/${pet.id}/`);
+    setPets((current) => (current ?? []).filter((other) => other.id !== pet.id));
+  }
+
+  const select = (name: keyof typeof EMPTY, label: string, options: string[]) => (
+    <div className="field">
+      <label htmlFor={`pet-${name}`}>{label}</label>
+      <select id={`pet-${name}`} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })}>
+        {options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+
+  return (
+    <section aria-labelledby="pets-title">
+      <h1 id="pets-title">My pets</h1>
+      {pets === null ? (
+        <p className="muted">Loading…</p>
+      ) : pets.length === 0 ? (
+        <p className="muted">No pets yet. Add your first one below.</p>
+      ) : (
+        <ul className="cards">
+          {pets.map((pet) => (
+            <li key={pet.id} className="card pet">
+              <h2>{pet.name}</h2>
+              <p className="muted">
+                {pet.breed || pet.species}, {pet.age} {pet.age === 1 ? "year" : "years"}, {pet.size}, {pet.energy} energy
+              </p>
+              <button className="button button--quiet" type="button" onClick={() => void remove(pet)}>
+                Remove {pet.name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="card form" onSubmit={onSubmit} noValidate aria-labelledby="add-pet-title">
+        <h2 id="add-pet-title">Add a pet</h2>
+        {formError && (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <Field label="Name" value={form.name} required onChange={(e) => setForm({ ...form, name: e.target.value })}
+          errors={fieldErrors.name} />
+        {select("species", "Species", ["dog", "cat", "rabbit", "other"])}
+        <Field label="Breed" value={form.breed} onChange={(e) => setForm({ ...form, breed: e.target.value })}
+          errors={fieldErrors.breed} />
+        <Field label="Age (years)" type="number" min={0} max={40} value={form.age}
+          onChange={(e) => setForm({ ...form, age: e.target.value })} errors={fieldErrors.age} />
+        {select("size", "Size", ["small", "medium", "large"])}
+        {select("energy", "Energy", ["low", "medium", "high"])}
+        <button className="button button--primary" type="submit" disabled={busy}>
+          {busy ? "Adding…" : "Add pet"}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,151 @@
+import { useCallback, useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import { ApiError, api } from "../../api/http";
+import type { Page } from "../../api/types";
+import { useAuth } from "../auth/AuthContext";
+import type { Pet } from "../pets/PetsPage";
+import { download, playdateIcs } from "./ics";
+
+export interface Playdate {
+  id: number;
+  pet_id_1: number;
+  pet_id_2: number;
+  inviter_id: number;
+  invitee_id: number;
+  date_time: string;
+  location_name: string;
+  latitude: number | null;
+  longitude: number | null;
+  message: string;
+  status: "pending" | "accepted" | "declined" | "cancelled" | "expired" | "completed";
+  awaiting_user_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const when = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" });
+const petCache = new Map<number, Promise<Pet | null>>();
+
+function petName(id: number): Promise<Pet | null> {
+  if (!petCache.has(id)) petCache.set(id, api.get<Pet>(`pets/${id}/`).catch(() => null));
+  return petCache.get(id) as Promise<Pet | null>;
+}
+
+type Tab = "incoming" | "outgoing" | "upcoming" | "past";
+const TABS: Tab[] = ["incoming", "outgoing", "upcoming", "past"];
+
+export function inTab(playdate: Playdate, tab: Tab, userId: number): boolean {
+  const open = playdate.status === "pending";
+  if (tab === "incoming") return open && playdate.awaiting_user_id === userId;
+  if (tab === "outgoing") return open && playdate.awaiting_user_id !== userId;
+  if (tab === "upcoming") return playdate.status === "accepted";
+  return !open && playdate.status !== "accepted";
+}
+
+export function PlaydatesPage({ live }: { live?: Playdate[] }) {
+  const { user } = useAuth();
+  const [playdates, setPlaydates] = useState<Playdate[] | null>(null);
+  const [names, setNames] = useState<Record<number, string>>({});
+  const [tab, setTab] = useState<Tab>("incoming");
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    api.get<Page<Playdate>>("playdates/").then((page) => setPlaydates(page.results));
+  }, []);
+  useEffect(load, [load]);
+
+  // Live changes (realtime events) replace the rows they name.
+  useEffect(() => {
+    if (!live?.length) return;
+    setPlaydates((current) => {
+      const byId = new Map((current ?? []).map((playdate) => [playdate.id, playdate]));
+      for (const playdate of live) byId.set(playdate.id, playdate);
+      return [...byId.values()].sort((a, b) => b.id - a.id);
+    });
+  }, [live]);
+
+  useEffect(() => {
+    for (const playdate of playdates ?? []) {
+      for (const id of [playdate.pet_id_1, playdate.pet_id_2]) {
+        if (names[id] === undefined) {
+          void petName(id).then((pet) => setNames((current) => ({ ...current, [id]: pet?.name ?? "a pet" })));
+        }
+      }
+    }
+  }, [playdates, names]);
+
+  async function act(playdate: Playdate, action: "accept" | "decline" | "cancel") {
+    try {
+      const updated = await api.post<Playdate>(`playdates/${playdate.id}/${action}`);
+      setPlaydates((current) => (current ?? []).map((other) => (other.id === updated.id ? updated : other)));
+      setNotice(null);
+    } catch (error) {
+      setNotice(error instanceof ApiError ? error.message : "That did not work. Try again.");
+    }
+  }
+
+  if (!user) return null;
+  const shown = (playdates ?? []).filter((playdate) => inTab(playdate, tab, user.id));
+  const waiting = (playdates ?? []).filter((playdate) => inTab(playdate, "incoming", user.id)).length;
+  const title = (playdate: Playdate) =>
+    `${names[playdate.pet_id_1] ?? "…"} and ${names[playdate.pet_id_2] ?? "…"}`;
+
+  return (
+    <section aria-labelledby="playdates-title">
+      <h1 id="playdates-title">Playdates</h1>
+      <div className="tabs" role="tablist" aria-label="Playdates">
+        {TABS.map((name) => (
+          <button key={name} role="tab" type="button" aria-selected={tab === name}
+            className={tab === name ? "tab tab--active" : "tab"} onClick={() => setTab(name)}>
+            {name[0]?.toUpperCase() + name.slice(1)}
+            {name === "incoming" && waiting > 0 && <span className="badge" aria-label={`${waiting} waiting`}>{waiting}</span>}
+          </button>
+        ))}
+      </div>
+      {notice && <p className="form-error" role="alert">{notice}</p>}
+      {playdates === null ? (
+        <p className="muted">Loading…</p>
+      ) : shown.length === 0 ? (
+        <p className="muted">Nothing here yet.</p>
+      ) : (
+        <ul className="cards">
+          {shown.map((playdate) => (
+            <li key={playdate.id} className="card playdate" data-status={playdate.status}>
+              <h2>{title(playdate)}</h2>
+              <p>{when.format(new Date(playdate.date_time))}</p>
+              {playdate.location_name && <p className="muted">{playdate.location_name}</p>}
+              {playdate.message && <p className="quote">“{playdate.message}”</p>}
+              <p className="status">{playdate.status}</p>
+              <div className="actions">
+                {playdate.status === "pending" && playdate.awaiting_user_id === user.id && (
+                  <>
+                    <button className="button button--primary" type="button" onClick={() => void act(playdate, "accept")}>
+                      Accept
+                    </button>
+                    <button className="button" type="button" onClick={() => void act(playdate, "decline")}>
+                      Decline
+                    </button>
+                  </>
+                )}
+                {(playdate.status === "pending" || playdate.status === "accepted") && (
+                  <button className="button button--quiet" type="button" onClick={() => void act(playdate, "cancel")}>
+                    Cancel
+                  </button>
+                )}
+                {playdate.status === "accepted" && (
+                  <button className="button button--quiet" type="button"
+                    onClick={() => download(`playdate-${playdate.id}.ics`, playdateIcs(playdate, title(playdate)))}>
+                    Add to calendar
+                  </button>
+                )}
+                <Link className="button button--quiet" to={`/playdates/${playdate.id}/chat`}>
+                  Chat
+                </Link>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,17 @@
+/// <reference types="vitest/config" />
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+// Built into dist/, which Django serves at / (config/urls.py): the app's assets under /static/app/.
+export default defineConfig({
+  plugins: [react()],
+  base: "/static/app/",
+  build: { outDir: "dist", emptyOutDir: true, manifest: false },
+  server: {
+    proxy: {
+      "/api": "http://127.0.0.1:8000",
+      "/ws": { target: "ws://127.0.0.1:8000", ws: true },
+    },
+  },
+  test: { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
+});

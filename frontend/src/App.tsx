@@ -5,6 +5,11 @@ import { SessionsPage } from "./features/account/SessionsPage";
 import { AuthProvider, useAuth } from "./features/auth/AuthContext";
 import { LoginPage } from "./features/auth/LoginPage";
 import { SignupPage } from "./features/auth/SignupPage";
+import { ActivityPage } from "./features/moderation/ActivityPage";
+import { EngagementPage } from "./features/moderation/EngagementPage";
+import { FeedbackPage } from "./features/moderation/FeedbackPage";
+import { ModerationLayout } from "./features/moderation/ModerationLayout";
+import { ReportsPage } from "./features/moderation/ReportsPage";
 import { PetsPage } from "./features/pets/PetsPage";
 import { PlaydatesPage } from "./features/playdates/PlaydatesPage";
 import { SuggestionsPage } from "./features/suggestions/SuggestionsPage";
@@ -29,6 +34,12 @@ export function App() {
             <Route path="/pets" element={<PetsPage />} />
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="/sessions" element={<SessionsPage />} />
+            <Route path="/moderation" element={<ModerationLayout />}>
+              <Route index element={<ActivityPage />} />
+              <Route path="reports" element={<ReportsPage />} />
+              <Route path="engagement" element={<EngagementPage />} />
+              <Route path="feedback" element={<FeedbackPage />} />
+            </Route>
             <Route path="*" element={<p>That page does not exist.</p>} />
           </Route>
         </Routes>

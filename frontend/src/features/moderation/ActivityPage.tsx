@@ -1,0 +1,95 @@
+import { useEffect, useState } from "react";
+import { api } from "../../api/http";
+import type { Page } from "../../api/types";
+
+export interface ActivityItem {
+  id: number;
+  kind: string;
+  actor_id: number | null;
+  subject: { type: string; id: number };
+  target_user_id: number | null;
+  summary: string;
+  metro: string;
+  created_at: string;
+}
+
+const KINDS = [
+  "user.registered", "user.deleted", "user.suspended", "user.unsuspended", "pet.created",
+  "playdate.invited", "playdate.accepted", "playdate.declined", "playdate.cancelled", "playdate.countered",
+  "chat.message", "message.hidden", "report.filed", "report.resolved",
+];
+const time = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+
+export function matches(item: ActivityItem, kind: string, metro: string): boolean {
+  return (!kind || item.kind === kind) && (!metro || item.metro === metro);
+}
+
+/** The activity feed: a page from the API, then what streams in live (`live`, newest first). */
+export function ActivityPage({ live = [] }: { live?: ActivityItem[] }) {
+  const [kind, setKind] = useState("");
+  const [metro, setMetro] = useState("");
+  const [items, setItems] = useState<ActivityItem[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+
+  useEffect(() => {
+    const query = new URLSearchParams({ limit: "50", ...(kind ? { kind } : {}), ...(metro ? { metro } : {}) });
+    setItems(null);
+    api.get<Page<ActivityItem>>(`moderation/activity?${query}`).then((page) => {
+      setItems(page.results);
+      setNext(page.next);
+    });
+  }, [kind, metro]);
+
+  async function more() {
+    if (!next) return;
+    const page = await api.get<Page<ActivityItem>>(next.slice(next.indexOf("/api/v1/") + "/api/v1/".length));
+    setItems((current) => [...(current ?? []), ...page.results]);
+    setNext(page.next);
+  }
+
+  const seen = new Set((items ?? []).map((item) => item.id));
+  const fresh = live.filter((item) => !seen.has(item.id) && matches(item, kind, metro));
+  const shown = [...fresh, ...(items ?? [])];
+
+  return (
+    <section aria-labelledby="activity-title">
+      <h1 id="activity-title">Live activity</h1>
+      <div className="filters">
+        <label>
+          Kind{" "}
+          <select value={kind} onChange={(e) => setKind(e.target.value)}>
+            <option value="">All</option>
+            {KINDS.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Metro area (slug){" "}
+          <input value={metro} placeholder="all" onChange={(e) => setMetro(e.target.value.trim())} />
+        </label>
+      </div>
+      {items === null ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <ol className="feed" aria-live="polite">
+          {shown.map((item) => (
+            <li key={item.id} className="feed__item" data-kind={item.kind}>
+              <time dateTime={item.created_at}>{time.format(new Date(item.created_at))}</time>
+              <span className="tag">{item.kind}</span>
+              <span>{item.summary}</span>
+              {item.metro && <span className="muted">{item.metro}</span>}
+            </li>
+          ))}
+        </ol>
+      )}
+      {next && (
+        <button className="button" type="button" onClick={() => void more()}>
+          Older
+        </button>
+      )}
+    </section>
+  );
+}

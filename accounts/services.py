@@ -106,7 +106,9 @@ def _count_wrong_password(email: str) -> None:
     ratelimit.record_failure("login_failure", email, settings.LOGIN_FAILURE_LIMIT[1])
 
 
-def auth_login(*, email: str, password: str, client_ip: str, user_agent: str) -> TokenPair:
+def auth_login(
+    *, email: str, password: str, client_ip: str, user_agent: str
+) -> tuple[User, TokenPair]:
     """Checks credentials under per-IP and per-account limits, then opens a session.
 
     Unknown email and wrong password answer alike, and both count towards the account lock.
@@ -128,7 +130,7 @@ def auth_login(*, email: str, password: str, client_ip: str, user_agent: str) ->
     if user.is_suspended:
         raise PermissionDenied("This account is suspended.")
     with transaction.atomic():
-        return _start_session(user=user, user_agent=user_agent)
+        return user, _start_session(user=user, user_agent=user_agent)
 
 
 def _decode_refresh(raw_refresh: str) -> RefreshToken:
@@ -180,16 +182,21 @@ def _end_session(session: Session) -> None:
     signals.send_on_commit(signals.session_ended, user_id=session.user_id, session_ids=[session.pk])
 
 
-def auth_logout(*, user: User, raw_refresh: str) -> None:
-    """Ends the session the refresh token belongs to; it must be one of the caller's."""
+def auth_logout(*, user: User | None, raw_refresh: str) -> None:
+    """Ends the session the refresh token belongs to; it must be one of the caller's.
+
+    `user` is None for the browser's cookie logout: holding the family's current refresh token
+    is proof enough, as it would get an access token from the refresh endpoint anyway.
+    """
     try:
         presented = RefreshToken(raw_refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise InvalidRefresh from exc
+    owner_id = presented.get("user_id") if user is None else user.pk
     with transaction.atomic():
         session = (
             Session.objects.select_for_update()
-            .filter(pk=presented.get("sid"), user=user, revoked_at__isnull=True)
+            .filter(pk=presented.get("sid"), user_id=owner_id, revoked_at__isnull=True)
             .first()
         )
         if session is None or session.refresh_jti != presented["jti"]:

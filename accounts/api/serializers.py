@@ -123,6 +123,16 @@ class RegisterOutput(TokenPairOutput):
     user = UserOutput()
 
 
+class BrowserAccessOutput(serializers.Serializer[dict[str, Any]]):
+    """What the browser flow answers: the refresh token travels only in its HttpOnly cookie."""
+
+    access = serializers.CharField()
+
+
+class BrowserSessionOutput(BrowserAccessOutput):
+    user = UserOutput()
+
+
 class SessionOutput(serializers.ModelSerializer[Session]):
     current = serializers.SerializerMethodField()
 

@@ -69,7 +69,7 @@ class TokenObtainApi(APIView):
     def post(self, request: Request) -> Response:
         payload = io.LoginInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        tokens = services.auth_login(
+        _, tokens = services.auth_login(
             **payload.validated_data, client_ip=client_ip(request), user_agent=user_agent(request)
         )
         return Response({"access": tokens.access, "refresh": tokens.refresh})

@@ -91,11 +91,17 @@ function toError(response: Response, body: unknown): ApiError {
 export function renewAccess(): Promise<string | null> {
   renewing ??= (async () => {
     try {
-      const response = await fetch("/api/v1/auth/browser/refresh", {
-        method: "POST",
-        headers: CLIENT_HEADER,
-        credentials: "same-origin",
-      });
+      // Tabs take turns: the refresh token rotates, and a tab that presented the one another
+      // tab just replaced would be refused and clear the cookie for every tab.
+      const refresh = () =>
+        fetch("/api/v1/auth/browser/refresh", {
+          method: "POST",
+          headers: CLIENT_HEADER,
+          credentials: "same-origin",
+        });
+      const response = navigator.locks
+        ? await navigator.locks.request("pawdate-refresh", refresh)
+        : await refresh();
       if (!response.ok) {
         setAccess(null);
         return null;

@@ -13,12 +13,28 @@ import { ReportsPage } from "./features/moderation/ReportsPage";
 import { PetsPage } from "./features/pets/PetsPage";
 import { PlaydatesPage } from "./features/playdates/PlaydatesPage";
 import { SuggestionsPage } from "./features/suggestions/SuggestionsPage";
+import { ChatPage } from "./features/chat/ChatPage";
+import { RealtimeProvider, useRealtime } from "./realtime/RealtimeProvider";
 
 function SignedIn() {
   const { user, checking } = useAuth();
   if (checking) return <p className="page muted" role="status">Loading Pawdate…</p>;
   if (!user) return <Navigate to="/login" replace />;
-  return <AppShell />;
+  return (
+    <RealtimeProvider>
+      <AppShell />
+    </RealtimeProvider>
+  );
+}
+
+function LivePlaydates() {
+  const { state } = useRealtime();
+  return <PlaydatesPage live={Object.values(state.playdates)} />;
+}
+
+function LiveActivity() {
+  const { state } = useRealtime();
+  return <ActivityPage live={state.moderation.items} />;
 }
 
 export function App() {
@@ -30,12 +46,13 @@ export function App() {
           <Route path="/signup" element={<SignupPage />} />
           <Route element={<SignedIn />}>
             <Route index element={<SuggestionsPage />} />
-            <Route path="/playdates" element={<PlaydatesPage />} />
+            <Route path="/playdates" element={<LivePlaydates />} />
+            <Route path="/playdates/:playdateId/chat" element={<ChatPage />} />
             <Route path="/pets" element={<PetsPage />} />
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="/sessions" element={<SessionsPage />} />
             <Route path="/moderation" element={<ModerationLayout />}>
-              <Route index element={<ActivityPage />} />
+              <Route index element={<LiveActivity />} />
               <Route path="reports" element={<ReportsPage />} />
               <Route path="engagement" element={<EngagementPage />} />
               <Route path="feedback" element={<FeedbackPage />} />

@@ -1,17 +1,8 @@
 import { useEffect, useState } from "react";
 import { api } from "../../api/http";
 import type { Page } from "../../api/types";
+import type { Activity as ActivityItem } from "../../realtime/types";
 
-export interface ActivityItem {
-  id: number;
-  kind: string;
-  actor_id: number | null;
-  subject: { type: string; id: number };
-  target_user_id: number | null;
-  summary: string;
-  metro: string;
-  created_at: string;
-}
 
 const KINDS = [
   "user.registered", "user.deleted", "user.suspended", "user.unsuspended", "pet.created",

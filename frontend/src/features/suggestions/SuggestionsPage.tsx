@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
+import { useRealtime } from "../../realtime/RealtimeProvider";
 import type { Pet } from "../pets/PetsPage";
 
 export interface Reason {
@@ -36,6 +37,8 @@ export function SuggestionsPage() {
   const [petId, setPetId] = useState<number | null>(null);
   const [suggestions, setSuggestions] = useState<Suggestion[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [gone, setGone] = useState<Set<number>>(new Set());
+  const { state, dispatch } = useRealtime();
 
   useEffect(() => {
     api.get<Page<Pet>>("pets/").then((page) => {
@@ -56,12 +59,26 @@ export function SuggestionsPage() {
       });
   }, [petId]);
 
+  // Suggestions that arrived live for this pet, newest first, ahead of those loaded.
+  const loadedIds = new Set((suggestions ?? []).map((item) => item.pet.id));
+  const live = state.suggestions.items
+    .filter((item) => item.for_pet_id === petId && !loadedIds.has(item.suggestion.pet.id))
+    .map((item) => item.suggestion as unknown as Suggestion);
+  const shown = suggestions === null ? null : [...live, ...suggestions].filter((item) => !gone.has(item.pet.id));
+  const fresh = state.suggestions.newCount;
+  useEffect(() => {
+    if (fresh > 0) {
+      const timer = window.setTimeout(() => dispatch({ type: "suggestions.seen" }), 4_000);
+      return () => window.clearTimeout(timer);
+    }
+  }, [fresh, dispatch]);
+
   async function invite(suggestion: Suggestion, slot: string) {
     if (petId === null) return;
     try {
       await api.post("playdates/", { from_pet: petId, to_pet: suggestion.pet.id, date_time: slot });
       setNotice(`Invitation sent to ${suggestion.owner.username} for ${suggestion.pet.name}.`);
-      setSuggestions((current) => (current ?? []).filter((other) => other.pet.id !== suggestion.pet.id));
+      setGone((current) => new Set(current).add(suggestion.pet.id));
     } catch (error) {
       setNotice(error instanceof ApiError ? error.message : "The invitation could not be sent.");
     }
@@ -70,7 +87,7 @@ export function SuggestionsPage() {
   async function pass(suggestion: Suggestion) {
     if (petId === null) return;
     await api.post(`pets/${petId}/matches/${suggestion.pet.id}/pass`);
-    setSuggestions((current) => (current ?? []).filter((other) => other.pet.id !== suggestion.pet.id));
+    setGone((current) => new Set(current).add(suggestion.pet.id));
   }
 
   if (pets !== null && pets.length === 0) {
@@ -100,13 +117,18 @@ export function SuggestionsPage() {
         </div>
       )}
       {notice && <p role="status" className="notice">{notice}</p>}
-      {suggestions === null ? (
+      {fresh > 0 && (
+        <p role="status" className="notice notice--live">
+          {fresh === 1 ? "A new playmate just joined nearby." : `${fresh} new playmates just joined nearby.`}
+        </p>
+      )}
+      {shown === null ? (
         <p className="muted">Looking for playmates nearby…</p>
-      ) : suggestions.length === 0 ? (
+      ) : shown.length === 0 ? (
         <p className="muted">No one nearby yet. New pets appear here as they join.</p>
       ) : (
         <ul className="cards">
-          {suggestions.map((suggestion) => (
+          {shown.map((suggestion) => (
             <li key={suggestion.pet.id} className="card suggestion">
               <h2>{suggestion.pet.name}</h2>
               <p className="muted">

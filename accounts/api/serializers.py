@@ -218,3 +218,12 @@ class ExportOutput(serializers.Serializer[dict[str, Any]]):
         for section in exports.sections():
             fields[section.name] = copy.deepcopy(section.output)
         return fields
+
+
+class MetroOutput(serializers.Serializer[Any]):
+    """A metro area: its slug (User.metro) and centre, for picking where one lives."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("me/export", views.MeExportApi.as_view(), name="me-export"),
     path("users/<int:user_id>/block", views.UserBlockApi.as_view(), name="user-block"),
     path("feedback", views.FeedbackApi.as_view(), name="feedback"),
+    path("metros", views.MetroListApi.as_view(), name="metros"),
     path(
         "moderation/feedback",
         views.ModerationFeedbackListApi.as_view(),

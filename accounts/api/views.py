@@ -16,6 +16,7 @@ from rest_framework_simplejwt.tokens import Token
 
 from accounts import selectors, services
 from accounts.api import serializers as io
+from accounts.metros import METRO_AREAS
 from accounts.models import User
 from config.clients import client_address
 from config.errors import PermissionDenied
@@ -198,3 +199,13 @@ class ModerationFeedbackListApi(APIView):
             page = page[:limit]
             next_url = replace_query_param(request.build_absolute_uri(), "before", page[-1].pk)
         return Response(io.FeedbackListOutput({"results": page, "next": next_url}).data)
+
+
+class MetroListApi(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(responses={200: io.MetroOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        """The metro areas Pawdate knows, for picking where one lives (no login needed)."""
+        return Response(io.MetroOutput(METRO_AREAS, many=True).data)

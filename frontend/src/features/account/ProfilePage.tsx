@@ -1,9 +1,16 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/http";
 import type { User } from "../../api/types";
 import { Field } from "../../components/Field";
 import { useAuth } from "../auth/AuthContext";
 import { useSubmit } from "../auth/useForm";
+
+interface Metro {
+  slug: string;
+  name: string;
+  latitude: number;
+  longitude: number;
+}
 
 export function ProfilePage() {
   const { user, signedIn } = useAuth();
@@ -15,6 +22,18 @@ export function ProfilePage() {
   const [saved, setSaved] = useState(false);
   const { busy, fieldErrors, formError, submit } = useSubmit();
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const [metros, setMetros] = useState<Metro[]>([]);
+  useEffect(() => {
+    api.get<Metro[]>("metros").then((areas) => setMetros([...areas].sort((a, b) => a.name.localeCompare(b.name))));
+  }, []);
+
+  function pickMetro(slug: string) {
+    const area = metros.find((metro) => metro.slug === slug);
+    if (!area) return;
+    setPosition({ latitude: area.latitude, longitude: area.longitude });
+    if (!location) setLocation(area.name);
+    setLocating(null);
+  }
 
   function useMyLocation() {
     if (!navigator.geolocation) {
@@ -57,6 +76,17 @@ export function ProfilePage() {
         <Field label="Neighbourhood" value={location} placeholder="Brooklyn, NY"
           onChange={(e) => setLocation(e.target.value)} errors={fieldErrors.location}
           hint="Other owners see this, never your exact position." />
+        <div className="field">
+          <label htmlFor="profile-metro">City</label>
+          <select id="profile-metro" defaultValue={user?.metro ?? ""} onChange={(e) => pickMetro(e.target.value)}>
+            <option value="">Choose your city…</option>
+            {metros.map((metro) => (
+              <option key={metro.slug} value={metro.slug}>
+                {metro.name}
+              </option>
+            ))}
+          </select>
+        </div>
         <button className="button" type="button" onClick={useMyLocation}>
           Use my location
         </button>

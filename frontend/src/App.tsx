@@ -10,6 +10,7 @@ import { EngagementPage } from "./features/moderation/EngagementPage";
 import { FeedbackPage } from "./features/moderation/FeedbackPage";
 import { ModerationLayout } from "./features/moderation/ModerationLayout";
 import { ReportsPage } from "./features/moderation/ReportsPage";
+import { PetDetailPage } from "./features/pets/PetDetailPage";
 import { PetsPage } from "./features/pets/PetsPage";
 import { PlaydatesPage } from "./features/playdates/PlaydatesPage";
 import { SuggestionsPage } from "./features/suggestions/SuggestionsPage";
@@ -49,6 +50,7 @@ export function App() {
             <Route path="/playdates" element={<LivePlaydates />} />
             <Route path="/playdates/:playdateId/chat" element={<ChatPage />} />
             <Route path="/pets" element={<PetsPage />} />
+            <Route path="/pets/:petId" element={<PetDetailPage />} />
             <Route path="/profile" element={<ProfilePage />} />
             <Route path="/sessions" element={<SessionsPage />} />
             <Route path="/moderation" element={<ModerationLayout />}>

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { Link } from "react-router-dom";
 import { api } from "../../api/http";
 import type { Page } from "../../api/types";
 import { Field } from "../../components/Field";
@@ -74,7 +75,9 @@ export function PetsPage() {
         <ul className="cards">
           {pets.map((pet) => (
             <li key={pet.id} className="card pet">
-              <h2>{pet.name}</h2>
+              <h2>
+                <Link to={`/pets/${pet.id}`}>{pet.name}</Link>
+              </h2>
               <p className="muted">
                 {pet.breed || pet.species}, {pet.age} {pet.age === 1 ? "year" : "years"}, {pet.size}, {pet.energy} energy
               </p>

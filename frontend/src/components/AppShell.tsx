@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from "react-router-dom";
 import { useAuth } from "../features/auth/AuthContext";
+import { FeedbackButton } from "./FeedbackButton";
 import { useRealtime } from "../realtime/RealtimeProvider";
 import { awaitingCount } from "../realtime/store";
 
@@ -45,6 +46,9 @@ export function AppShell() {
       <main id="main" className="page">
         <Outlet />
       </main>
+      <footer className="shell__footer">
+        <FeedbackButton />
+      </footer>
     </div>
   );
 }

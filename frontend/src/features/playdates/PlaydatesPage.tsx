@@ -48,6 +48,8 @@ export function PlaydatesPage({ live }: { live?: Playdate[] }) {
   const [names, setNames] = useState<Record<number, string>>({});
   const [tab, setTab] = useState<Tab>("incoming");
   const [notice, setNotice] = useState<string | null>(null);
+  const [countering, setCountering] = useState<number | null>(null);
+  const [proposal, setProposal] = useState("");
 
   const load = useCallback(() => {
     api.get<Page<Playdate>>("playdates/").then((page) => setPlaydates(page.results));
@@ -78,6 +80,20 @@ export function PlaydatesPage({ live }: { live?: Playdate[] }) {
     try {
       const updated = await api.post<Playdate>(`playdates/${playdate.id}/${action}`);
       setPlaydates((current) => (current ?? []).map((other) => (other.id === updated.id ? updated : other)));
+      setNotice(null);
+    } catch (error) {
+      setNotice(error instanceof ApiError ? error.message : "That did not work. Try again.");
+    }
+  }
+
+  async function counter(playdate: Playdate) {
+    if (!proposal) return;
+    try {
+      const updated = await api.post<Playdate>(`playdates/${playdate.id}/counter`, {
+        date_time: new Date(proposal).toISOString(),
+      });
+      setPlaydates((current) => (current ?? []).map((other) => (other.id === updated.id ? updated : other)));
+      setCountering(null);
       setNotice(null);
     } catch (error) {
       setNotice(error instanceof ApiError ? error.message : "That did not work. Try again.");
@@ -116,6 +132,17 @@ export function PlaydatesPage({ live }: { live?: Playdate[] }) {
               {playdate.location_name && <p className="muted">{playdate.location_name}</p>}
               {playdate.message && <p className="quote">“{playdate.message}”</p>}
               <p className="status">{playdate.status}</p>
+              {countering === playdate.id && (
+                <div className="counter">
+                  <label htmlFor={`counter-${playdate.id}`}>Propose</label>
+                  <input id={`counter-${playdate.id}`} type="datetime-local" value={proposal}
+                    onChange={(e) => setProposal(e.target.value)} />
+                  <button className="button button--primary" type="button" disabled={!proposal}
+                    onClick={() => void counter(playdate)}>
+                    Send proposal
+                  </button>
+                </div>
+              )}
               <div className="actions">
                 {playdate.status === "pending" && playdate.awaiting_user_id === user.id && (
                   <>
@@ -124,6 +151,10 @@ export function PlaydatesPage({ live }: { live?: Playdate[] }) {
                     </button>
                     <button className="button" type="button" onClick={() => void act(playdate, "decline")}>
                       Decline
+                    </button>
+                    <button className="button button--quiet" type="button"
+                      onClick={() => setCountering(countering === playdate.id ? null : playdate.id)}>
+                      Another time…
                     </button>
                   </>
                 )}

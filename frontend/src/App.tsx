@@ -10,6 +10,7 @@ import { EngagementPage } from "./features/moderation/EngagementPage";
 import { FeedbackPage } from "./features/moderation/FeedbackPage";
 import { ModerationLayout } from "./features/moderation/ModerationLayout";
 import { ReportsPage } from "./features/moderation/ReportsPage";
+import { UsersPage } from "./features/moderation/UsersPage";
 import { PetDetailPage } from "./features/pets/PetDetailPage";
 import { PetsPage } from "./features/pets/PetsPage";
 import { PlaydatesPage } from "./features/playdates/PlaydatesPage";
@@ -58,6 +59,7 @@ export function App() {
               <Route path="reports" element={<ReportsPage />} />
               <Route path="engagement" element={<EngagementPage />} />
               <Route path="feedback" element={<FeedbackPage />} />
+              <Route path="users" element={<UsersPage />} />
             </Route>
             <Route path="*" element={<p>That page does not exist.</p>} />
           </Route>

@@ -8,6 +8,7 @@ export function ModerationLayout() {
         <NavLink to="/moderation/reports">Reports</NavLink>
         <NavLink to="/moderation/engagement">Engagement</NavLink>
         <NavLink to="/moderation/feedback">Feedback</NavLink>
+        <NavLink to="/moderation/users">Suspensions</NavLink>
       </nav>
       <Outlet />
     </div>

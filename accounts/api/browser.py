@@ -29,6 +29,9 @@ from accounts.api.views import client_ip, user_agent
 REFRESH_COOKIE = "pawdate_refresh"
 # Sent only to this flow's endpoints: no other request carries the refresh token.
 REFRESH_COOKIE_PATH = "/api/v1/auth/browser/"
+# Readable by the page, holding nothing secret: "a session cookie exists", so that a page opened
+# without one does not ask for a refresh it would be refused (a 401 in every visitor's console).
+SIGNED_IN_COOKIE = "pawdate_signed_in"
 CLIENT_HEADER = "X-Pawdate-Client"
 CLIENT_HEADER_VALUE = "web"
 
@@ -87,6 +90,14 @@ def _set_refresh_cookie(response: Response, request: Request, raw_refresh: str) 
         httponly=True,
         samesite="Strict",
     )
+    response.set_cookie(
+        SIGNED_IN_COOKIE,
+        "1",
+        max_age=jwt_settings.REFRESH_TOKEN_LIFETIME,
+        path="/",
+        secure=_cookie_is_secure(request),
+        samesite="Strict",
+    )
 
 
 def _clear_refresh_cookie(response: Response, request: Request) -> None:
@@ -100,6 +111,7 @@ def _clear_refresh_cookie(response: Response, request: Request) -> None:
         httponly=True,
         samesite="Strict",
     )
+    response.delete_cookie(SIGNED_IN_COOKIE, path="/", samesite="Strict")
 
 
 class BrowserApi(APIView):

@@ -894,3 +894,17 @@ def test_the_schema_documents_the_browser_endpoints(api_client):
     session_output = schema["components"]["schemas"]["BrowserSessionOutput"]
     assert set(session_output["properties"]) == {"access", "user"}
     assert set(schema["components"]["schemas"]["BrowserAccessOutput"]["properties"]) == {"access"}
+
+
+def test_login_and_logout_set_and_clear_the_readable_signed_in_hint(api_client, owner, password):
+    # when
+    logged_in = browser_login(api_client, owner.email, password)
+    signed_in = logged_in.cookies["pawdate_signed_in"]
+    logged_out = api_client.post(BROWSER_LOGOUT_URL, **WEB)
+
+    # then: a hint the page reads (no secret in it), gone with the session
+    assert signed_in.value == "1"
+    assert (signed_in["path"], signed_in["samesite"], signed_in["httponly"]) == ("/", "Strict", "")
+    assert signed_in["max-age"] == logged_in.cookies["pawdate_refresh"]["max-age"]
+    cleared = logged_out.cookies["pawdate_signed_in"]
+    assert (cleared.value, cleared["max-age"]) == ("", 0)

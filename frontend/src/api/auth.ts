@@ -44,8 +44,10 @@ export async function logout(): Promise<void> {
   }
 }
 
-/** On page load: the session the cookie holds, if any. */
+/** On page load: the session the cookie holds, if any (the server's readable
+ * `pawdate_signed_in` cookie says whether there is one to ask for). */
 export async function resume(): Promise<User | null> {
+  if (!document.cookie.split("; ").includes("pawdate_signed_in=1")) return null;
   if (!(await renewAccess())) return null;
   return api.get<User>("me");
 }

@@ -21,10 +21,13 @@ export interface Pet {
 }
 
 const EMPTY = { name: "", species: "dog", breed: "", age: "2", size: "medium", energy: "medium" };
+// Most playmates ask for vaccinated pets (it is every new pet's default wish).
+const VACCINATED_BY_DEFAULT = true;
 
 export function PetsPage() {
   const [pets, setPets] = useState<Pet[] | null>(null);
   const [form, setForm] = useState(EMPTY);
+  const [vaccinated, setVaccinated] = useState(VACCINATED_BY_DEFAULT);
   const { busy, fieldErrors, formError, submit } = useSubmit();
 
   useEffect(() => {
@@ -39,7 +42,7 @@ export function PetsPage() {
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     void submit(async () => {
-      const pet = await api.post<Pet>("pets/", { ...form, age: Number(form.age) });
+      const pet = await api.post<Pet>("pets/", { ...form, age: Number(form.age), vaccinated });
       setPets((current) => [pet, ...(current ?? [])]);
       setForm(EMPTY);
     });
@@ -104,6 +107,10 @@ export function PetsPage() {
           onChange={(e) => setForm({ ...form, age: e.target.value })} errors={fieldErrors.age} />
         {select("size", "Size", ["small", "medium", "large"])}
         {select("energy", "Energy", ["low", "medium", "high"])}
+        <label className="check">
+          <input type="checkbox" checked={vaccinated} onChange={(e) => setVaccinated(e.target.checked)} />
+          Vaccinated
+        </label>
         <button className="button button--primary" type="submit" disabled={busy}>
           {busy ? "Adding…" : "Add pet"}
         </button>

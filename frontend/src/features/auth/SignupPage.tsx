@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { Link, Navigate, useNavigate } from "react-router-dom";
+import { Link, Navigate } from "react-router-dom";
 import * as auth from "../../api/auth";
 import { Field } from "../../components/Field";
 import { useAuth } from "./AuthContext";
@@ -7,11 +7,11 @@ import { useSubmit } from "./useForm";
 
 export function SignupPage() {
   const { user, signedIn } = useAuth();
-  const navigate = useNavigate();
   const [form, setForm] = useState({ email: "", username: "", password: "" });
   const { busy, fieldErrors, formError, submit } = useSubmit();
 
-  if (user) return <Navigate to="/" replace />;
+  // Signed in (just now, or already): on to where they say where they live.
+  if (user) return <Navigate to="/profile" replace />;
 
   const change = (name: keyof typeof form) => (event: { target: { value: string } }) =>
     setForm({ ...form, [name]: event.target.value });
@@ -20,7 +20,6 @@ export function SignupPage() {
     event.preventDefault();
     void submit(async () => {
       signedIn(await auth.register(form));
-      navigate("/profile", { replace: true });
     });
   }
 

@@ -51,7 +51,9 @@ export function ChatPage() {
     client.notify("chat.read", { playdate_id: playdateId, message_id: lastFromOther.id });
   }, [lastFromOther?.id, client, dispatch, playdateId]); // once per new message, not per render
 
-  useEffect(() => end.current?.scrollIntoView?.({ block: "end" }), [messages.length, outgoing.length]);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: "end" });
+  }, [messages.length, outgoing.length]);
 
   async function loadOlder() {
     if (!older) return;

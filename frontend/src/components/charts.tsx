@@ -15,6 +15,7 @@ export function LineChart({ title, labels, series, height = 180 }: { title: stri
   const y = (value: number) => height - pad - (value / max) * (height - 2 * pad);
   return (
     <figure className="chart">
+      <div className="chart__title" aria-hidden="true">{title}</div>
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title}>
         <title>{title}</title>
         <line x1={pad} x2={width - pad} y1={height - pad} y2={height - pad} className="chart__axis" />

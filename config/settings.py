@@ -321,7 +321,18 @@ STORAGES = {
 }
 # Static files are collected by `make run`; in tests they are served from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
+# Vite's assets (app/assets/name-<hash>.js) are named by their content, like the manifest's
+# copies (name.<12 hex>.css): both can be cached for ever. index.html refers to Vite's names, so
+# the unhashed originals must stay in STATIC_ROOT (never WHITENOISE_KEEP_ONLY_HASHED_FILES).
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/(?:app/assets/.+|.+\.[0-9a-f]{12}\.\w+)$"
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# --- The browser app -------------------------------------------------------------------------
+# `make run` and `make test` build frontend/ with Vite into FRONTEND_DIST: its index.html is the
+# page of `/` and every client-side route (config/frontend.py), its assets are static files under
+# /static/app/. Listed only once built: Python runs and tests without Node.
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [("app", FRONTEND_DIST)] if FRONTEND_DIST.is_dir() else []
 
 # --- Logging ---------------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()

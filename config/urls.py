@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
-from django.views.generic import TemplateView
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config import errors, health
+from config import errors, frontend, health
 
 urlpatterns = [
     path("api/v1/", include("accounts.api.urls")),
@@ -16,7 +15,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # Everything else is a client-side route of the browser app (/, /login, /pets/3, ...).
+    re_path(rf"^(?!{frontend.SERVER_PATHS})", frontend.app_page, name="app"),
 ]
 
 handler404 = errors.not_found_view

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from accounts.models import User
 from matching.models import Playdate, PlaydateStatus
@@ -238,8 +238,13 @@ def test_4_names_and_messages_render_as_text_never_as_html(
     Pet.objects.filter(pk=playdate.pet_1_id).update(name=XSS)
     ann, bob = page_for("ann"), page_for("bob")
     dialogs: list[str] = []
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
     for page in (ann, bob):
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", refuse)
     log_in(ann, "ann@example.com")
     log_in(bob, "bob@example.com")
 

@@ -3,9 +3,10 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // Built into dist/, which Django serves at / (config/urls.py): the app's assets under /static/app/.
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   plugins: [react()],
-  base: "/static/app/",
+  // `npm run dev` serves the app at / (proxying the API to make run's server on :8000).
+  base: command === "build" ? "/static/app/" : "/",
   build: { outDir: "dist", emptyOutDir: true, manifest: false },
   server: {
     proxy: {
@@ -14,4 +15,4 @@ export default defineConfig({
     },
   },
   test: { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
-});
+}));

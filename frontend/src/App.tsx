@@ -30,8 +30,9 @@ function SignedIn() {
 }
 
 function LivePlaydates() {
-  const { state } = useRealtime();
-  return <PlaydatesPage live={Object.values(state.playdates)} />;
+  const { state, resyncs } = useRealtime();
+  const unread = Object.fromEntries(Object.entries(state.chats).map(([id, chat]) => [id, chat.unread]));
+  return <PlaydatesPage live={Object.values(state.playdates)} unread={unread} resyncs={resyncs} />;
 }
 
 function LiveActivity() {

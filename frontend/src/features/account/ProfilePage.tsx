@@ -55,7 +55,7 @@ export function ProfilePage() {
     event.preventDefault();
     setSaved(false);
     void submit(async () => {
-      const updated = await api.patch<User>("me", { location, ...(position ?? {}) });
+      const updated = await api.patch<User>("me", { location, time_zone: timeZone, ...(position ?? {}) });
       signedIn(updated);
       setSaved(true);
     });

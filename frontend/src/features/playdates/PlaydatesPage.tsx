@@ -21,6 +21,7 @@ export interface Playdate {
   awaiting_user_id: number | null;
   created_at: string;
   updated_at: string;
+  unread_count?: number;
 }
 
 const when = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" });
@@ -42,7 +43,15 @@ export function inTab(playdate: Playdate, tab: Tab, userId: number): boolean {
   return !open && playdate.status !== "accepted";
 }
 
-export function PlaydatesPage({ live }: { live?: Playdate[] }) {
+interface Props {
+  live?: Playdate[];
+  // Unread messages per playdate known live (realtime store), newer than the list's own count.
+  unread?: Record<number, number>;
+  // Grows when the socket could not guarantee continuity: reload the list.
+  resyncs?: number;
+}
+
+export function PlaydatesPage({ live, unread = {}, resyncs = 0 }: Props) {
   const { user } = useAuth();
   const [playdates, setPlaydates] = useState<Playdate[] | null>(null);
   const [names, setNames] = useState<Record<number, string>>({});
@@ -54,7 +63,7 @@ export function PlaydatesPage({ live }: { live?: Playdate[] }) {
   const load = useCallback(() => {
     api.get<Page<Playdate>>("playdates/").then((page) => setPlaydates(page.results));
   }, []);
-  useEffect(load, [load]);
+  useEffect(load, [load, resyncs]);
 
   // Live changes (realtime events) replace the rows they name.
   useEffect(() => {
@@ -171,6 +180,11 @@ export function PlaydatesPage({ live }: { live?: Playdate[] }) {
                 )}
                 <Link className="button button--quiet" to={`/playdates/${playdate.id}/chat`}>
                   Chat
+                  {(unread[playdate.id] ?? playdate.unread_count ?? 0) > 0 && (
+                    <span className="badge" aria-label={`${unread[playdate.id] ?? playdate.unread_count} unread`}>
+                      {unread[playdate.id] ?? playdate.unread_count}
+                    </span>
+                  )}
                 </Link>
               </div>
             </li>

@@ -265,3 +265,53 @@ def test_4_names_and_messages_render_as_text_never_as_html(
         assert page.locator("img[src='x']").count() == 0
     assert dialogs == []
     assert console_errors(ann) == []
+
+
+PHONE = {"width": 390, "height": 844}
+# Every control a person types into or picks from: each must have a name a screen reader says.
+UNLABELLED_CONTROLS = """
+[...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+  .filter((control) => !control.labels?.length && !control.getAttribute("aria-label")
+    && !control.textContent.trim())
+  .map((control) => control.outerHTML)
+"""
+
+
+def test_5_every_screen_fits_a_phone_and_labels_its_controls(
+    app_server: Server,
+    page_for: Callable[[str], Page],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    # given: Ann with a dog and a playdate, on a phone-sized screen
+    ann_user = UserFactory.create(email="ann@example.com", username="ann")
+    bob_user = UserFactory.create(email="bob@example.com", username="bob")
+    playdate = accepted_playdate(ann_user, bob_user)
+    ann = page_for("ann")
+    ann.set_viewport_size(PHONE)
+    ann.goto("/login")
+    assert ann.evaluate(UNLABELLED_CONTROLS) == []
+    log_in(ann, "ann@example.com")
+
+    for path in (
+        "/",
+        "/playdates",
+        "/pets",
+        f"/pets/{playdate.pet_1_id}",
+        "/profile",
+        "/sessions",
+        f"/playdates/{playdate.pk}/chat",
+    ):
+        # when
+        ann.goto(path)
+        ann.wait_for_load_state("networkidle")
+
+        # then: nothing wider than the screen, every control named
+        assert ann.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        assert ann.evaluate(UNLABELLED_CONTROLS) == [], path
+    screenshot(ann, "phone-chat")
+
+    # and the keyboard reaches the first link of the page first
+    ann.goto("/pets")
+    expect(ann.get_by_role("heading", name="My pets")).to_be_visible()
+    ann.keyboard.press("Tab")
+    expect(ann.get_by_role("link", name="Skip to content")).to_be_focused()

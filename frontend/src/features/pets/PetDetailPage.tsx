@@ -133,6 +133,7 @@ export function PetDetailPage() {
           Only vaccinated pets
         </label>
         <h2>When {pet.name} is free</h2>
+        <div className="table-wrap">
         <table className="week">
           <thead>
             <tr>
@@ -166,6 +167,7 @@ export function PetDetailPage() {
             ))}
           </tbody>
         </table>
+        </div>
         {fieldErrors.availability && <p className="form-error">{fieldErrors.availability.join(" ")}</p>}
         <button className="button button--primary" type="submit" disabled={busy}>
           {busy ? "Saving…" : "Save"}

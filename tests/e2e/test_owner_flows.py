@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, ViewportSize, expect
 
 from accounts.models import User
 from matching.models import Playdate, PlaydateStatus
@@ -267,7 +267,7 @@ def test_4_names_and_messages_render_as_text_never_as_html(
     assert console_errors(ann) == []
 
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # Every control a person types into or picks from: each must have a name a screen reader says.
 UNLABELLED_CONTROLS = """
 [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]

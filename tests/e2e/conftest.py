@@ -33,6 +33,7 @@ from playwright.sync_api import (
     Error,
     Page,
     ViewportSize,
+    expect,
     sync_playwright,
 )
 
@@ -60,8 +61,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-# Every wait on the page is bounded: a missing element fails the test in seconds.
+# Every wait on the page is bounded: a missing element fails the test in seconds (generous
+# enough for a loaded CI machine running the other tests beside these).
 TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 

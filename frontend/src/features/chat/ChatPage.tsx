@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
+import { RealtimeError } from "../../realtime/client";
 import { useRealtime } from "../../realtime/RealtimeProvider";
 import { typingUserIds } from "../../realtime/store";
 import type { Message } from "../../realtime/types";
@@ -62,17 +63,33 @@ export function ChatPage() {
     setOlder(page.next);
   }
 
+  /** The socket when it is open (its ack is fastest), else REST; the same `ref` makes a retry
+   * of a message that did arrive return it rather than send it twice. */
+  async function post(item: Outgoing): Promise<Message> {
+    if (client?.state === "open") {
+      try {
+        return (await client.send("chat.send", { playdate_id: playdateId, body: item.body }, { ref: item.ref })).message;
+      } catch (failure) {
+        const transport = failure instanceof RealtimeError && ["timeout", "closed", "not_connected"].includes(failure.code);
+        if (!transport) throw failure;
+      }
+    }
+    return api.post<Message>(`playdates/${playdateId}/messages`, { body: item.body, ref: item.ref });
+  }
+
   async function deliver(item: Outgoing) {
     setOutgoing((current) => current.map((other) => (other.ref === item.ref ? { ...other, failed: null } : other)));
     try {
-      if (!client || client.state !== "open") throw new Error("offline");
-      const ack = await client.send("chat.send", { playdate_id: playdateId, body: item.body }, { ref: item.ref });
-      dispatch({ type: "messages.loaded", playdateId, messages: [ack.message] });
+      const message = await post(item);
+      dispatch({ type: "messages.loaded", playdateId, messages: [message] });
       setOutgoing((current) => current.filter((other) => other.ref !== item.ref));
     } catch (failure) {
-      const reason = failure instanceof Error && "code" in failure && failure.code !== "timeout" && failure.code !== "closed"
-        ? failure.message
-        : "Not sent yet: you seem to be offline.";
+      const reason =
+        failure instanceof ApiError && failure.status !== 0
+          ? failure.message
+          : failure instanceof RealtimeError
+            ? failure.message
+            : "Not sent yet: you seem to be offline.";
       setOutgoing((current) => current.map((other) => (other.ref === item.ref ? { ...other, failed: reason } : other)));
     }
   }

@@ -315,3 +315,31 @@ def test_5_every_screen_fits_a_phone_and_labels_its_controls(
     expect(ann.get_by_role("heading", name="My pets")).to_be_visible()
     ann.keyboard.press("Tab")
     expect(ann.get_by_role("link", name="Skip to content")).to_be_focused()
+
+
+def test_6_a_pets_profile_preferences_and_free_times_are_saved(
+    app_server: Server,
+    page_for: Callable[[str], Page],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    # given
+    ann_user = UserFactory.create(email="ann@example.com", username="ann")
+    rex: Pet = PetFactory.create(owner=ann_user, name="Rex", size="medium", vaccinated=True)
+    ann = page_for("ann")
+    log_in(ann, "ann@example.com")
+    ann.goto(f"/pets/{rex.pk}")
+
+    # when: larger, within 10 km, free on Wednesday mornings, saved
+    ann.get_by_label("Size").select_option("large")
+    ann.get_by_label("Within (km)").fill("10")
+    ann.get_by_role("button", name="Wed morning").click()
+    ann.get_by_role("button", name="Save").click()
+
+    # then
+    expect(ann.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    screenshot(ann, "pet")
+    rex.refresh_from_db()
+    preferences = rex.preferences
+    preferences.refresh_from_db()
+    assert (rex.size, preferences.max_distance_km) == ("large", 10.0)
+    assert {"weekday": 2, "start": "08:00", "end": "12:00"} in preferences.availability

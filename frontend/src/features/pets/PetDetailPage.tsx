@@ -85,7 +85,15 @@ export function PetDetailPage() {
     setSaved(false);
     void submit(async () => {
       if (!pet || !prefs) return;
-      const updated = await api.patch<Pet>(`pets/${petId}/`, { name: pet.name, bio: pet.bio });
+      const updated = await api.patch<Pet>(`pets/${petId}/`, {
+        name: pet.name,
+        bio: pet.bio,
+        breed: pet.breed,
+        age: pet.age,
+        size: pet.size,
+        energy: pet.energy,
+        vaccinated: pet.vaccinated,
+      });
       setPet(updated);
       setPrefs(await api.put<Preferences>(`pets/${petId}/preferences`, { ...prefs, availability: windowsOf(cells) }));
       setSaved(true);
@@ -114,6 +122,27 @@ export function PetDetailPage() {
       <form className="card form form--wide" onSubmit={onSubmit} noValidate>
         {formError && <p className="form-error" role="alert">{formError}</p>}
         <Field label="Name" value={pet.name} onChange={(e) => setPet({ ...pet, name: e.target.value })} errors={fieldErrors.name} />
+        <Field label="Breed" value={pet.breed} onChange={(e) => setPet({ ...pet, breed: e.target.value })} errors={fieldErrors.breed} />
+        <Field label="Age (years)" type="number" min={0} max={40} value={pet.age}
+          onChange={(e) => setPet({ ...pet, age: Number(e.target.value) })} errors={fieldErrors.age} />
+        <div className="row">
+          <div className="field">
+            <label htmlFor="pet-size">Size</label>
+            <select id="pet-size" value={pet.size} onChange={(e) => setPet({ ...pet, size: e.target.value as Pet["size"] })}>
+              {["small", "medium", "large"].map((size) => <option key={size} value={size}>{size}</option>)}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="pet-energy">Energy</label>
+            <select id="pet-energy" value={pet.energy} onChange={(e) => setPet({ ...pet, energy: e.target.value as Pet["energy"] })}>
+              {["low", "medium", "high"].map((energy) => <option key={energy} value={energy}>{energy}</option>)}
+            </select>
+          </div>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={pet.vaccinated} onChange={(e) => setPet({ ...pet, vaccinated: e.target.checked })} />
+          Vaccinated
+        </label>
         <Field label="About" value={pet.bio} onChange={(e) => setPet({ ...pet, bio: e.target.value })} errors={fieldErrors.bio} />
         <h2>Who {pet.name} would like to meet</h2>
         <Field label="Within (km)" type="number" min={0.5} max={100} step={0.5} value={prefs.max_distance_km}

@@ -38,7 +38,7 @@ export function SuggestionsPage() {
   const [suggestions, setSuggestions] = useState<Suggestion[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [gone, setGone] = useState<Set<number>>(new Set());
-  const { state, dispatch } = useRealtime();
+  const { state, dispatch, resyncs } = useRealtime();
 
   useEffect(() => {
     api.get<Page<Pet>>("pets/").then((page) => {
@@ -57,7 +57,7 @@ export function SuggestionsPage() {
         setSuggestions([]);
         setNotice(error instanceof ApiError ? error.message : "Suggestions could not be loaded.");
       });
-  }, [petId]);
+  }, [petId, resyncs]);
 
   // Suggestions that arrived live for this pet, newest first, ahead of those loaded.
   const loadedIds = new Set((suggestions ?? []).map((item) => item.pet.id));

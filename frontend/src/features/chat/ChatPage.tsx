@@ -12,6 +12,8 @@ interface Outgoing {
   ref: string;
   body: string;
   failed: string | null;
+  // The newest message id shown when it was written: it is stored after that one.
+  after: number;
 }
 
 const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
@@ -98,7 +100,7 @@ export function ChatPage() {
     event.preventDefault();
     const body = draft.trim();
     if (!body) return;
-    const item = { ref: crypto.randomUUID(), body, failed: null };
+    const item = { ref: crypto.randomUUID(), body, failed: null, after: messages[messages.length - 1]?.id ?? 0 };
     setOutgoing((current) => [...current, item]);
     setDraft("");
     void deliver(item);
@@ -113,6 +115,16 @@ export function ChatPage() {
     }
   }
 
+  // The server tells every socket of the sender of a stored message before it acks it: a sent
+  // message already shown from that event is not shown a second time as "Sending…".
+  const claimed = new Set<number>();
+  const pending = outgoing.filter((item) => {
+    const stored = messages.find(
+      (message) => message.sender_id === user?.id && message.body === item.body && message.id > item.after && !claimed.has(message.id),
+    );
+    if (stored) claimed.add(stored.id);
+    return stored === undefined;
+  });
   const typing = typingUserIds(state, playdateId, Date.now()).filter((id) => id !== user?.id);
   const myLast = [...messages].reverse().find((message) => message.sender_id === user?.id);
   const seen = myLast && Object.entries(chat?.reads ?? {}).some(([reader, upTo]) => Number(reader) !== user?.id && upTo >= myLast.id);
@@ -137,7 +149,7 @@ export function ChatPage() {
             <time dateTime={message.created_at}>{time.format(new Date(message.created_at))}</time>
           </li>
         ))}
-        {outgoing.map((item) => (
+        {pending.map((item) => (
           <li key={item.ref} className="message message--mine message--pending">
             <p className="message__body">{item.body}</p>
             {item.failed ? (
@@ -153,7 +165,7 @@ export function ChatPage() {
           </li>
         ))}
       </ol>
-      {seen && !outgoing.length && <p className="muted receipt">Seen</p>}
+      {seen && !pending.length && <p className="muted receipt">Seen</p>}
       <p className="muted typing" role="status">{typing.length ? "Typing…" : " "}</p>
       <div ref={end} />
       <form className="composer" onSubmit={onSubmit}>

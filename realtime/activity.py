@@ -119,8 +119,9 @@ class _Moderators:
 moderators = _Moderators()
 
 
-def _metro_of(actor: User | None) -> str:
-    return actor.metro if actor is not None else ""
+def metro_of(user: User | None) -> str:
+    """The metro an item is filed under: its actor's, or the owner a moderator acted on."""
+    return user.metro if user is not None else ""
 
 
 def entries_for(
@@ -139,7 +140,7 @@ def entries_for(
                 subject_id=item.subject_id,
                 target_user_id=item.target_user_id,
                 summary=item.summary[:200],
-                metro=item.metro if item.metro is not None else _metro_of(item.actor),
+                metro=item.metro if item.metro is not None else metro_of(item.actor),
             )
             for item in items
         ]

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
 from accounts import ratelimit
-from accounts.models import Block, User
+from accounts.models import DELETED_USERNAME, Block, User
 from config import redis
 from config.errors import Conflict, NotFound
 from matching.models import Playdate, PlaydateStatus
@@ -290,7 +290,8 @@ def _save_with_events(messages: list[Message]) -> None:
                 sender,
                 "message",
                 message.pk,
-                f"{sender.username if sender else 'deleted user'} wrote in playdate {playdate.pk}",
+                f"{sender.username if sender else DELETED_USERNAME} wrote in playdate"
+                f" {playdate.pk}",
             )
         )
     events.record_many(entries + activity.entries_for(items))

@@ -39,11 +39,6 @@ _timestamp = DateTimeField()
 Entries = list[tuple[int, str, dict[str, Any]]]
 
 
-def _metro_of(user: User | None) -> str:
-    """Moderators' actions are filed under the metro of the owner they concern."""
-    return user.metro if user is not None else ""
-
-
 def _require_moderator(user: User) -> None:
     if not user.is_moderator:
         raise PermissionDenied(ONLY_MODERATORS)
@@ -205,7 +200,7 @@ def report_resolve(*, moderator: User, report_id: int, action: str, note: str = 
                     f"{moderator.username} resolved {len(resolved)} report(s) of a"
                     f" {report.target_type}: {action}",
                     report.target_user_id,
-                    _metro_of(report.target_user),
+                    activity.metro_of(report.target_user),
                 )
             ]
         )
@@ -257,7 +252,7 @@ def _hide_message(*, moderator: User, message_id: int, now: datetime) -> Entries
                 message.pk,
                 f"{moderator.username} hid a message in playdate {playdate.pk}",
                 message.sender_id,
-                _metro_of(message.sender),
+                activity.metro_of(message.sender),
             )
         ]
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +24,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import services
 from accounts.api import serializers as io
-from accounts.api.views import client_ip, user_agent
+from accounts.api.views import client_ip, register, user_agent
 
 REFRESH_COOKIE = "pawdate_refresh"
 # Sent only to this flow's endpoints: no other request carries the refresh token.
@@ -148,18 +148,7 @@ class BrowserRegisterApi(BrowserApi):
     )
     def post(self, request: Request) -> Response:
         """Registers like POST /auth/register; the refresh token goes into the cookie."""
-        payload = io.RegisterInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            user, tokens = services.user_register(
-                **payload.validated_data,
-                client_ip=client_ip(request),
-                user_agent=user_agent(request),
-            )
-        except services.EmailTaken as exc:
-            raise serializers.ValidationError(
-                {"email": ["An account with this email already exists."]}
-            ) from exc
+        user, tokens = register(request)
         body = {"access": tokens.access, "user": io.UserOutput(user).data}
         response = Response(body, status=status.HTTP_201_CREATED)
         _set_refresh_cookie(response, request, tokens.refresh)

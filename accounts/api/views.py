@@ -18,6 +18,7 @@ from accounts import selectors, services
 from accounts.api import serializers as io
 from accounts.metros import METRO_AREAS
 from accounts.models import User
+from accounts.tokens import TokenPair
 from config.clients import client_address
 from config.errors import PermissionDenied
 
@@ -36,24 +37,29 @@ def current_user(request: Request) -> User:
     return request.user
 
 
+def register(request: Request) -> tuple[User, TokenPair]:
+    """Validates a registration and makes the account, for the JSON and browser flows alike."""
+    payload = io.RegisterInput(data=request.data)
+    payload.is_valid(raise_exception=True)
+    try:
+        return services.user_register(
+            **payload.validated_data,
+            client_ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+    except services.EmailTaken as exc:
+        raise serializers.ValidationError(
+            {"email": ["An account with this email already exists."]}
+        ) from exc
+
+
 class RegisterApi(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
     @extend_schema(request=io.RegisterInput, responses={201: io.RegisterOutput}, auth=[])
     def post(self, request: Request) -> Response:
-        payload = io.RegisterInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            user, tokens = services.user_register(
-                **payload.validated_data,
-                client_ip=client_ip(request),
-                user_agent=user_agent(request),
-            )
-        except services.EmailTaken as exc:
-            raise serializers.ValidationError(
-                {"email": ["An account with this email already exists."]}
-            ) from exc
+        user, tokens = register(request)
         body = {
             "user": io.UserOutput(user).data,
             "access": tokens.access,

@@ -3,7 +3,7 @@ import { Link, useParams } from "react-router-dom";
 import { api } from "../../api/http";
 import { Field } from "../../components/Field";
 import { useSubmit } from "../auth/useForm";
-import type { Pet } from "./PetsPage";
+import type { PublicPet as Pet } from "../../realtime/types";
 
 interface Window {
   weekday: number;

@@ -3,22 +3,9 @@ import { Link } from "react-router-dom";
 import { api } from "../../api/http";
 import type { Page } from "../../api/types";
 import { Field } from "../../components/Field";
+import type { PublicPet as Pet } from "../../realtime/types";
 import { useSubmit } from "../auth/useForm";
 
-export interface Pet {
-  id: number;
-  owner_id: number;
-  name: string;
-  species: "dog" | "cat" | "rabbit" | "other";
-  breed: string;
-  age: number;
-  size: "small" | "medium" | "large";
-  energy: "low" | "medium" | "high";
-  temperament: string[];
-  vaccinated: boolean;
-  bio: string;
-  created_at: string;
-}
 
 const EMPTY = { name: "", species: "dog", breed: "", age: "2", size: "medium", energy: "medium" };
 // Most playmates ask for vaccinated pets (it is every new pet's default wish).

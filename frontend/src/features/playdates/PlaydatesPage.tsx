@@ -2,25 +2,13 @@ import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
+import type { Playdate as LivePlaydate } from "../../realtime/types";
 import { useAuth } from "../auth/AuthContext";
-import type { Pet } from "../pets/PetsPage";
+import type { PublicPet as Pet } from "../../realtime/types";
 import { download, playdateIcs } from "./ics";
 
-export interface Playdate {
-  id: number;
-  pet_id_1: number;
-  pet_id_2: number;
-  inviter_id: number;
-  invitee_id: number;
-  date_time: string;
-  location_name: string;
-  latitude: number | null;
-  longitude: number | null;
-  message: string;
-  status: "pending" | "accepted" | "declined" | "cancelled" | "expired" | "completed";
-  awaiting_user_id: number | null;
-  created_at: string;
-  updated_at: string;
+// A playdate in the caller's list: the event's shape, with its conversation's unread count.
+export interface Playdate extends LivePlaydate {
   unread_count?: number;
 }
 

@@ -3,23 +3,7 @@ import { Link } from "react-router-dom";
 import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
 import { useRealtime } from "../../realtime/RealtimeProvider";
-import type { Pet } from "../pets/PetsPage";
-
-export interface Reason {
-  value: number;
-  weight: number;
-  points: number;
-  detail: string;
-}
-
-export interface Suggestion {
-  pet: Pet;
-  owner: { id: number; username: string };
-  distance_km: number;
-  score: number;
-  reasons: Record<string, Reason>;
-  suggested_slots: string[];
-}
+import type { PublicPet as Pet, Suggestion } from "../../realtime/types";
 
 const slotFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
 
@@ -63,7 +47,7 @@ export function SuggestionsPage() {
   const loadedIds = new Set((suggestions ?? []).map((item) => item.pet.id));
   const live = state.suggestions.items
     .filter((item) => item.for_pet_id === petId && !loadedIds.has(item.suggestion.pet.id))
-    .map((item) => item.suggestion as unknown as Suggestion);
+    .map((item) => item.suggestion);
   const shown = suggestions === null ? null : [...live, ...suggestions].filter((item) => !gone.has(item.pet.id));
   const fresh = state.suggestions.newCount;
   useEffect(() => {

@@ -220,10 +220,20 @@ class ExportOutput(serializers.Serializer[dict[str, Any]]):
         return fields
 
 
+class NeighbourhoodOutput(serializers.Serializer[Any]):
+    """A well-known neighbourhood of a metro and its approximate centre."""
+
+    name = serializers.CharField()
+    slug = serializers.CharField(help_text="Unique within its metro.")
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+
+
 class MetroOutput(serializers.Serializer[Any]):
-    """A metro area: its slug (User.metro) and centre, for picking where one lives."""
+    """A metro area to pick where one lives from: slug (User.metro), centre, neighbourhoods."""
 
     slug = serializers.CharField()
     name = serializers.CharField()
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
+    neighbourhoods = NeighbourhoodOutput(many=True)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 from django.apps import apps
 
 from accounts import services
-from accounts.metros import EDGE_MARGIN_KM, METRO_AREA_BY_SLUG, METRO_AREAS, metro_at
+from accounts.metros import (
+    EDGE_MARGIN_KM,
+    METRO_AREA_BY_SLUG,
+    METRO_AREAS,
+    distance_km,
+    metro_at,
+)
 from accounts.models import User
 
 ME_URL = "/api/v1/me"
@@ -19,6 +26,25 @@ def test_every_metros_centre_is_in_that_metro() -> None:
     assert len(METRO_AREA_BY_SLUG) == len(METRO_AREAS)
     for area in METRO_AREAS:
         assert metro_at(area.latitude, area.longitude) == area.slug
+
+
+@pytest.mark.parametrize("area", METRO_AREAS, ids=lambda area: area.slug)
+def test_every_neighbourhood_lies_inside_its_metro(area) -> None:
+    assert 5 <= len(area.neighbourhoods) <= 8
+    for place in area.neighbourhoods:
+        km = distance_km(area.latitude, area.longitude, place.latitude, place.longitude)
+        assert km <= area.radius_km, f"{place.name} is {km:.1f} km from {area.name}'s centre"
+        assert metro_at(place.latitude, place.longitude) == area.slug
+
+
+@pytest.mark.parametrize("area", METRO_AREAS, ids=lambda area: area.slug)
+def test_neighbourhoods_have_distinct_names_and_url_safe_slugs_within_their_metro(area) -> None:
+    names = [place.name for place in area.neighbourhoods]
+    slugs = [place.slug for place in area.neighbourhoods]
+
+    assert len(set(names)) == len(names)
+    assert len(set(slugs)) == len(slugs)
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) for slug in slugs), slugs
 
 
 def test_a_point_just_past_the_edge_belongs_to_the_metro_and_one_beyond_the_margin_to_none() -> (

@@ -4,7 +4,8 @@ figures (`realtime.engagement`).
 An authenticated request marks its owner's day (UTC), a socket's ticket among them, at most
 once per owner, day and process: a set in memory remembers whom this process marked today. A
 mark stores the owner's day (ActiveDay) and week (ActiveWeek), and a row that is new adds one to
-the day's count (DailyActiveOwners) or to the cohort's count for the week (CohortWeek). On
+the day's count (DailyActiveOwners, by the days since the owner's previous active day: what
+WAU and MAU per day are summed from) or to the cohort's count for the week (CohortWeek). On
 PostgreSQL the mark rides in the authentication's own query (the user-and-session join, with
 the writes as data-modifying CTEs), so even the first request of a day costs one round trip;
 elsewhere it is a few statements more. Moderators are not counted: the figures are about owners.
@@ -19,7 +20,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import selectors
-from accounts.models import ActiveDay, ActiveWeek, CohortWeek, DailyActiveOwners, User
+from accounts.models import (
+    RETURN_WINDOW_DAYS,
+    ActiveDay,
+    ActiveWeek,
+    CohortWeek,
+    DailyActiveOwners,
+    User,
+)
 
 _OWNER = User.Role.OWNER.value
 
@@ -78,9 +86,9 @@ def _mark(table: str, columns: str, source: str) -> str:
 
 
 def _count_day(source: str) -> str:
-    """Adds one owner to the day's count per row of `source`: (day, metro, 1)."""
+    """Adds one owner to the day's count per row of `source`: (day, metro, gap, 1)."""
     return (
-        f"INSERT INTO {_DAILY} (day, metro, owners) {source} ON CONFLICT (day, metro)"
+        f"INSERT INTO {_DAILY} (day, metro, gap, owners) {source} ON CONFLICT (day, metro, gap)"
         f" DO UPDATE SET owners = {_DAILY}.owners + excluded.owners"
     )
 
@@ -96,7 +104,7 @@ def _count_week(source: str) -> str:
 
 _MARK_DAY = _mark(_DAYS, "user_id, day, metro", "VALUES (%s, %s, %s)")
 _MARK_WEEK = _mark(_WEEKS, "user_id, week, cohort", "VALUES (%s, %s, %s)")
-_COUNT_DAY = _count_day("VALUES (%s, %s, 1)")
+_COUNT_DAY = _count_day("VALUES (%s, %s, %s, 1)")
 _COUNT_WEEK = _count_week("VALUES (%s, %s, %s, 1)")
 # The authentication's own statement (accounts.selectors) as it is, so the marking path can
 # never disagree with it about who may sign in, with the marks as data-modifying CTEs: a day or
@@ -105,8 +113,15 @@ _AUTHENTICATION_MARKING_DAY = (
     f"WITH live AS ({selectors._USER_BY_LIVE_SESSION}),"  # noqa: S608
     " day_marked AS ("
     + _mark(_DAYS, "user_id, day, metro", "SELECT id, %s, metro FROM live WHERE role = %s")
-    + " RETURNING day, metro),"  # noqa: S608
-    f" day_counted AS ({_count_day('SELECT day, metro, 1 FROM day_marked')}),"
+    + " RETURNING user_id, day, metro),"
+    # The statement's snapshot does not hold the new day: max() finds the one before it.
+    " day_counted AS ("
+    + _count_day(
+        "SELECT m.day, m.metro, COALESCE((SELECT m.day - max(a.day)"  # noqa: S608  names only
+        f" FROM {_DAYS} a WHERE a.user_id = m.user_id AND a.day < m.day"
+        f" AND a.day >= m.day - {RETURN_WINDOW_DAYS:d}), 0), 1 FROM day_marked m"
+    )
+    + "),"
     " week_marked AS ("
     + _mark(
         _WEEKS,
@@ -130,11 +145,24 @@ def active_day_mark(*, user: User, now: datetime | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_MARK_DAY, [user.pk, day, user.metro])
         if cursor.rowcount:
-            cursor.execute(_COUNT_DAY, [day, user.metro])
+            cursor.execute(_COUNT_DAY, [day, user.metro, _gap_before(user, day)])
         cursor.execute(_MARK_WEEK, [user.pk, week, cohort])
         if cursor.rowcount:
             cursor.execute(_COUNT_WEEK, [cohort, week, user.metro])
     _remember_after_commit(user.pk, day)
+
+
+def gap_between(previous: date | None, day: date) -> int:
+    """DailyActiveOwners.gap of an owner active on `day` whose active day before was
+    `previous`: the days between, if at most RETURN_WINDOW_DAYS; else (or with none) 0."""
+    if previous is None or (day - previous).days > RETURN_WINDOW_DAYS:
+        return 0
+    return (day - previous).days
+
+
+def _gap_before(user: User, day: date) -> int:
+    previous = ActiveDay.objects.filter(user=user, day__lt=day).order_by("-day").values("day")[:1]
+    return gap_between(next((row["day"] for row in previous), None), day)
 
 
 def user_for_access_token_marking_day(

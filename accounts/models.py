@@ -226,20 +226,30 @@ class ActiveWeek(models.Model):
         return f"user {self.user_id} active in the week of {self.week}"
 
 
-class DailyActiveOwners(models.Model):
-    """How many owners of a metro were active on a day (DAU): ActiveDay's rows counted as they
-    are written, in the same statement, so a year of DAU is 365 rows per metro to read."""
+# How far back an active day looks for the owner's previous one: the longest rolling window
+# counted from DailyActiveOwners (MAU's 30 days).
+RETURN_WINDOW_DAYS = 30
 
-    pk = models.CompositePrimaryKey("day", "metro")
+
+class DailyActiveOwners(models.Model):
+    """How many owners of a metro were active on a day, by how long before it they were last
+    active: ActiveDay's rows counted as they are written, in the same statement, so a year of
+    DAU, WAU and MAU is a few thousand rows per metro to read (`realtime.engagement`)."""
+
+    pk = models.CompositePrimaryKey("day", "metro", "gap")
     day = models.DateField()
     metro = models.SlugField(max_length=40, blank=True, default="")
+    # Days since the owner's previous active day, 1 to RETURN_WINDOW_DAYS; 0 when there was
+    # none that recent (or none at all).
+    gap = models.PositiveSmallIntegerField(default=0)
     owners = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "daily active owners"
 
     def __str__(self) -> str:
-        return f"{self.owners} owners active in {self.metro or 'no metro'} on {self.day}"
+        since = f"{self.gap} days after their last" if self.gap else "first in a while"
+        return f"{self.owners} owners active in {self.metro or 'no metro'} on {self.day} ({since})"
 
 
 class CohortWeek(models.Model):

@@ -1,15 +1,16 @@
 """Engagement figures for moderators (GET /api/v1/metrics/engagement): per day, over the range,
 the invitation funnel and weekly sign-up cohorts, for every metro or one.
 
-Days are UTC dates, `start` to `end` inclusive. Every figure is one grouped SQL aggregate (ten
-queries in all, whatever the range), never a row per owner in Python: DAU, suggestions and the
-cohorts' activity from daily and weekly rollups kept as things happen, the rest from their
-rows. On PostgreSQL the times to accept are `percentile_cont`; elsewhere (the embedded SQLite
-default) they are computed here from the rows, with the same interpolation.
+Days are UTC dates, `start` to `end` inclusive. Every figure is one grouped SQL aggregate (nine
+queries in all, whatever the range), never a row per owner in Python: DAU, WAU, MAU,
+suggestions and the cohorts' activity from daily and weekly rollups kept as things happen, the
+rest from their rows. On PostgreSQL the times to accept are `percentile_cont`; elsewhere (the
+embedded SQLite default) they are computed here from the rows, with the same interpolation.
 
 Per day:
 - `dau`: owners who used the product (accounts.DailyActiveOwners: authenticated requests mark
-  the day, a socket's ticket among them); `new_users`: owners who signed up; `new_pets`: pets
+  the day, a socket's ticket among them); `wau` and `mau`: owners who did in the 7 and the 30
+  days ending on it (`_active_owners` says how); `new_users`: owners who signed up; `new_pets`: pets
   added (deleted ones included);
   `suggestions_shown`: `match.suggested` suggestions (matching.SuggestionDay);
 - `invitations_sent`: playdates created; `acceptance_rate`: the share of that day's invitations
@@ -17,8 +18,8 @@ Per day:
   accepted that day, whenever sent (the time from invitation to acceptance);
 - `messages_sent`: chat messages (hidden ones included); `playdates_completed`: accepted
   playdates that ended (two hours after their time) that day, up to now.
-Active users are as of `end`: WAU and MAU are the owners active in the 7 and 30 days ending on
-it, and stickiness is the average DAU over those 30 days divided by MAU.
+Active users are as of `end`: DAU, WAU and MAU of that day, and stickiness is the average DAU
+over the 30 days ending on it divided by MAU.
 The funnel follows the invitations sent in the range (accepted and completed by now), with the
 suggestions shown in the range ahead of it. A cohort is everyone who signed up in one ISO week
 (Monday to Sunday, whole weeks) that overlaps the range; its retention in week k is the share of
@@ -28,7 +29,8 @@ The metro filter is the owner's metro: the inviter's for invitations, acceptance
 playdates, the sender's for messages, the owner's for pets, sign-ups and cohort sizes (as it is
 now, accounts.User.metro); for active days, suggestions and the cohorts' weekly activity, the one
 stored with them (the active owner's, the recipient's, as it was then). An owner who moved is
-counted where they were; the two agree for everyone else.
+counted where they were (and, for WAU and MAU, in a metro they moved to from the day their
+previous active day's windows end); the two agree for everyone else.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 
 from accounts.active_days import week_of
-from accounts.models import ActiveDay, CohortWeek, DailyActiveOwners, User
+from accounts.models import CohortWeek, DailyActiveOwners, User
 from matching.models import PLAYDATE_LENGTH, Playdate, PlaydateStatus, SuggestionDay
 from pets.models import Pet
 from realtime.models import Message
@@ -85,7 +87,7 @@ def engagement(*, start: date, end: date, metro: str | None, now: datetime) -> d
     start_at, end_at = _midnight(start), _midnight(end + timedelta(days=1))
     days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
-    dau = _sum_by_day(DailyActiveOwners.objects.filter(day__range=(start, end)), "owners", metro)
+    active = _active_owners(start, end, metro)
     # Sign-ups of the whole weeks around the range: the days' new owners and the cohorts' sizes.
     first_week, last_week = week_of(start), week_of(end)
     signed_up = _by_day(
@@ -129,7 +131,9 @@ def engagement(*, start: date, end: date, metro: str | None, now: datetime) -> d
         rows.append(
             {
                 "date": day,
-                "dau": dau.get(day, 0),
+                "dau": active[day].dau,
+                "wau": active[day].wau,
+                "mau": active[day].mau,
                 "new_users": new_users.get(day, 0),
                 "new_pets": new_pets.get(day, 0),
                 "suggestions_shown": suggestions.get(day, 0),
@@ -163,7 +167,7 @@ def engagement(*, start: date, end: date, metro: str | None, now: datetime) -> d
             "messages_sent": sum(messages.values()),
             "playdates_completed": sum(completed.values()),
         },
-        "active_users": _active_users(end, metro),
+        "active_users": _active_users(end, active),
         "funnel": {
             "suggested": suggested,
             "invited": invited,
@@ -331,27 +335,65 @@ def _accept_times_in_sql(
     return by_day, everything
 
 
-def _active_users(end: date, metro: str | None) -> dict[str, Any]:
-    """DAU on `end`, WAU and MAU as of `end`, and stickiness (average DAU / MAU)."""
-    week_start = end - timedelta(days=WEEK_DAYS - 1)
-    counts = _of_metro(
-        ActiveDay.objects.filter(day__range=(end - timedelta(days=MONTH_DAYS - 1), end)),
-        "metro",
-        metro,
-    ).aggregate(
-        dau=Count("user", filter=Q(day=end)),
-        wau=Count("user", distinct=True, filter=Q(day__gte=week_start)),
-        mau=Count("user", distinct=True),
-        active_days=Count("*"),
+@dataclass(frozen=True, slots=True)
+class ActiveOwners:
+    """Owners active on a day, and in the 7 and the 30 days ending on it."""
+
+    dau: int
+    wau: int
+    mau: int
+
+
+def _active_owners(start: date, end: date, metro: str | None) -> dict[date, ActiveOwners]:
+    """DAU, WAU and MAU for each day from MONTH_DAYS - 1 days before `start` to `end`.
+
+    An owner is in a window of W days ending on day d if they were active on one of its days.
+    Each active day a of theirs, after one on a - gap, adds the days its own window reaches
+    that the previous one did not: [a, a + W) less [a - gap, a - gap + W), the days from
+    max(a, a - gap + W) to a + W. Those pieces never overlap, so an owner's are counted once:
+    WAU on d is the pieces begun by d and not yet over, a running sum of +1s and -1s read from
+    DailyActiveOwners, whose rows count a day's owners by `gap`.
+    """
+    first = start - timedelta(days=MONTH_DAYS - 1)
+    counts = (
+        _of_metro(DailyActiveOwners.objects.filter(day__range=(first, end)), "metro", metro)
+        .order_by()
+        .values("day", "gap")
+        .annotate(owners=Sum("owners"))
+        .values_list("day", "gap", "owners")
     )
-    average_dau = counts["active_days"] / MONTH_DAYS
+    dau: dict[date, int] = defaultdict(int)
+    changes: dict[int, defaultdict[date, int]] = {
+        window: defaultdict(int) for window in (WEEK_DAYS, MONTH_DAYS)
+    }
+    for day, gap, owners in counts:
+        dau[day] += owners
+        for window, change in changes.items():
+            begins = day if gap == 0 or gap >= window else day + timedelta(days=window - gap)
+            change[begins] += owners
+            change[day + timedelta(days=window)] -= owners
+    running = dict.fromkeys(changes, 0)
+    active = {}
+    for offset in range((end - first).days + 1):
+        day = first + timedelta(days=offset)
+        for window, change in changes.items():
+            running[window] += change.get(day, 0)
+        active[day] = ActiveOwners(dau[day], running[WEEK_DAYS], running[MONTH_DAYS])
+    return active
+
+
+def _active_users(end: date, active: dict[date, ActiveOwners]) -> dict[str, Any]:
+    """DAU on `end`, WAU and MAU as of `end`, and stickiness (average DAU / MAU)."""
+    month = [end - timedelta(days=offset) for offset in range(MONTH_DAYS)]
+    average_dau = sum(active[day].dau for day in month) / MONTH_DAYS
+    as_of = active[end]
     return {
         "as_of": end,
-        "dau": counts["dau"],
-        "wau": counts["wau"],
-        "mau": counts["mau"],
+        "dau": as_of.dau,
+        "wau": as_of.wau,
+        "mau": as_of.mau,
         "average_dau": round(average_dau, 2),
-        "stickiness": round(average_dau / counts["mau"], 4) if counts["mau"] else None,
+        "stickiness": round(average_dau / as_of.mau, 4) if as_of.mau else None,
     }
 
 

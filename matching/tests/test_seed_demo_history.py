@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from io import StringIO
 from typing import Any
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core.management import call_command
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from accounts.active_days import week_of
 from accounts.models import ActiveDay, ActiveWeek, CohortWeek, DailyActiveOwners, User
@@ -73,11 +75,25 @@ def test_every_demo_owner_gets_a_year_of_activity_from_the_day_they_signed_up() 
             (week_of(day), week_of(joined)) for day, _ in days
         }
     # The rollups the engagement figures read agree with the rows.
-    assert sorted(DailyActiveOwners.objects.values_list("day", "metro", "owners")) == sorted(
+    daily = DailyActiveOwners.objects.order_by("day", "metro", "gap")
+    assert sorted(
+        daily.order_by()
+        .values("day", "metro")
+        .annotate(owners=Sum("owners"))
+        .values_list("day", "metro", "owners")
+    ) == sorted(
         ActiveDay.objects.values("day", "metro")
         .annotate(owners=Count("user"))
         .values_list("day", "metro", "owners")
     )
+    # by the days since each owner's previous one, as the migration counts the stored days
+    counted = list(daily.values_list("day", "metro", "gap", "owners"))
+    daily.delete()
+    import_module("accounts.migrations.0008_daily_active_owners_by_gap").count_existing(
+        django_apps, None
+    )
+    assert list(daily.values_list("day", "metro", "gap", "owners")) == counted
+    assert {gap for _, _, gap, _ in counted} > {0, 1}  # returning owners, days apart
     assert sorted(CohortWeek.objects.values_list("cohort", "week", "metro", "owners")) == sorted(
         ActiveWeek.objects.values("cohort", "week", "user__metro")
         .annotate(owners=Count("user"))

@@ -40,6 +40,8 @@ class EngagementQuery(serializers.Serializer[dict[str, Any]]):
 class EngagementDayOutput(serializers.Serializer[dict[str, Any]]):
     date = serializers.DateField()
     dau = serializers.IntegerField(help_text="Owners active that day.")
+    wau = serializers.IntegerField(help_text="Owners active in the 7 days ending that day.")
+    mau = serializers.IntegerField(help_text="Owners active in the 30 days ending that day.")
     new_users = serializers.IntegerField(help_text="Owners who signed up.")
     new_pets = serializers.IntegerField(help_text="Pets added.")
     suggestions_shown = serializers.IntegerField(help_text="Suggestions sent (match.suggested).")

@@ -172,7 +172,7 @@ def build() -> World:
 
 
 FIGURES = (
-    "dau", "new_users", "new_pets", "suggestions_shown", "invitations_sent",
+    "dau", "wau", "mau", "new_users", "new_pets", "suggestions_shown", "invitations_sent",
     "invitations_accepted", "acceptance_rate", "median_seconds_to_accept",
     "p90_seconds_to_accept", "messages_sent", "playdates_completed",
 )  # fmt: skip
@@ -181,12 +181,15 @@ ZERO: dict[str, Any] = {
 }
 
 
-def days(**by_day: dict[str, Any]) -> list[dict[str, Any]]:
-    """The days from START to END: zeros, but for those named ("d0304": {...})."""
+def days(active: list[tuple[int, int]], **by_day: dict[str, Any]) -> list[dict[str, Any]]:
+    """The days from START to END: their (WAU, MAU), and zeros but for those named
+    ("d0304": {...})."""
     result = []
-    for offset in range((END - START).days + 1):
+    for offset, (wau, mau) in enumerate(active):
         day = START + timedelta(days=offset)
-        result.append({"date": day, **ZERO, **by_day.get(f"d{day:%m%d}", {})})
+        figures = {**ZERO, "wau": wau, "mau": mau, **by_day.get(f"d{day:%m%d}", {})}
+        result.append({"date": day, **figures})
+    assert len(result) == (END - START).days + 1
     return result
 
 
@@ -196,6 +199,11 @@ EVERY_METRO: dict[str, Any] = {
     "end": END,
     "metro": None,
     "days": days(
+        # Active owners in the 7 and the 30 days ending on each day, 4 to 17 March: A, C and
+        # E (25 February); B from the 5th; A, B and C until C's week is over on the 11th, D
+        # from the 12th; E again on the 17th.
+        [(2, 3), (3, 4), (3, 4), (3, 4), (3, 4), (3, 4), (3, 4),
+         (2, 4), (4, 5), (3, 5), (3, 5), (3, 5), (3, 5), (4, 5)],
         d0304={
             "dau": 2, "new_users": 2, "new_pets": 2, "suggestions_shown": 4,
             "invitations_sent": 1, "acceptance_rate": 1.0, "invitations_accepted": 2,
@@ -269,6 +277,9 @@ PARIS_ONLY: dict[str, Any] = {
     "end": END,
     "metro": "paris",
     "days": days(
+        # A; B from the 5th, until their week is over on the 13th; E in both windows.
+        [(1, 2), (2, 3), (2, 3), (2, 3), (2, 3), (2, 3), (2, 3),
+         (2, 3), (2, 3), (1, 3), (1, 3), (1, 3), (1, 3), (2, 3)],
         d0304={
             "dau": 1, "new_users": 1, "new_pets": 1, "suggestions_shown": 3,
             "invitations_sent": 1, "acceptance_rate": 1.0, "invitations_accepted": 2,

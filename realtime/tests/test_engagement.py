@@ -3,14 +3,18 @@ embedded default runs the same checks in tests/smoke/test_engagement_embedded.py
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.db.models import Count
 
+from accounts.active_days import active_day_mark, marked
 from accounts.models import ActiveDay, ActiveWeek, CohortWeek, DailyActiveOwners
 from realtime import engagement
 from realtime.tests.engagement_world import END, EVERY_METRO, NOW, PARIS_ONLY, START, build
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,17 +82,64 @@ def test_the_active_days_are_marked_once_per_owner_and_day() -> None:
         (date(2030, 3, 4), date(2030, 3, 4)),
         (date(2030, 3, 11), date(2030, 3, 4)),
     ]
-    # and the rollups count exactly the rows
-    assert sorted(DailyActiveOwners.objects.values_list("day", "metro", "owners")) == sorted(
-        ActiveDay.objects.values("day", "metro")
-        .annotate(owners=Count("user"))
-        .values_list("day", "metro", "owners")
-    )
+    # and the rollups count exactly the rows, each day by the days since the owner's last
+    assert sorted(DailyActiveOwners.objects.values_list("day", "metro", "gap", "owners")) == [
+        (date(2030, 2, 25), "paris", 0, 1),  # E
+        (date(2030, 3, 4), "berlin", 0, 1),  # C
+        (date(2030, 3, 4), "paris", 0, 1),  # A
+        (date(2030, 3, 5), "paris", 0, 1),  # B
+        (date(2030, 3, 5), "paris", 1, 1),  # A
+        (date(2030, 3, 6), "paris", 1, 1),  # B
+        (date(2030, 3, 11), "paris", 6, 1),  # A
+        (date(2030, 3, 12), "berlin", 0, 1),  # D
+        (date(2030, 3, 12), "berlin", 8, 1),  # C
+        (date(2030, 3, 13), "berlin", 1, 1),  # D
+        (date(2030, 3, 17), "paris", 6, 1),  # A
+        (date(2030, 3, 17), "paris", 20, 1),  # E
+    ]
     assert sorted(CohortWeek.objects.values_list("cohort", "week", "metro", "owners")) == sorted(
         ActiveWeek.objects.values("cohort", "week", "user__metro")
         .annotate(owners=Count("user"))
         .values_list("cohort", "week", "user__metro", "owners")
     )
+
+
+def test_an_owner_back_after_more_than_30_days_counts_as_new_in_every_window() -> None:
+    # given: active on 1 January and 1 March (59 days apart), then on 2 March
+    owner = UserFactory.create(metro="paris", date_joined=datetime(2030, 1, 1, tzinfo=UTC))
+    marked.forget()
+    for day in (date(2030, 1, 1), date(2030, 3, 1), date(2030, 3, 2)):
+        active_day_mark(user=owner, now=datetime.combine(day, time(12), tzinfo=UTC))
+
+    # when
+    figures = engagement.engagement(
+        start=date(2030, 1, 30), end=date(2030, 3, 8), metro=None, now=NOW
+    )
+
+    # then: the January day is in the MAU until 30 January, March's from the 1st on
+    assert DailyActiveOwners.objects.filter(day=date(2030, 3, 1)).get().gap == 0
+    by_day = {row["date"]: (row["dau"], row["wau"], row["mau"]) for row in figures["days"]}
+    assert by_day[date(2030, 1, 30)] == (0, 0, 1)
+    assert by_day[date(2030, 1, 31)] == (0, 0, 0)
+    assert by_day[date(2030, 2, 28)] == (0, 0, 0)
+    assert by_day[date(2030, 3, 1)] == (1, 1, 1)
+    assert by_day[date(2030, 3, 2)] == (1, 1, 1)
+    assert by_day[date(2030, 3, 8)] == (0, 1, 1)  # 2 to 8 March
+
+
+def test_the_migration_counts_the_stored_active_days_as_marking_them_did() -> None:
+    # given: the world's marks, and their counts by the marking path
+    build()
+    counted = sorted(DailyActiveOwners.objects.values_list("day", "metro", "gap", "owners"))
+    DailyActiveOwners.objects.all().delete()
+
+    # when
+    import_module("accounts.migrations.0008_daily_active_owners_by_gap").count_existing(
+        django_apps, None
+    )
+
+    # then
+    assert sorted(DailyActiveOwners.objects.values_list("day", "metro", "gap", "owners")) == counted
 
 
 @pytest.mark.parametrize(

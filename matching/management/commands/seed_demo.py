@@ -26,7 +26,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from accounts.active_days import week_of
+from accounts.active_days import gap_between, week_of
 from accounts.metros import metro_at
 from accounts.models import ActiveDay, ActiveWeek, CohortWeek, DailyActiveOwners, User
 from matching.demo_data import (
@@ -567,7 +567,7 @@ def owners_with_history() -> set[int]:
 class HistoryRows:
     active_days: list[tuple[int, date, str]] = field(default_factory=list)
     active_weeks: set[tuple[int, date, date]] = field(default_factory=set)
-    daily_active: Counter[tuple[date, str]] = field(default_factory=Counter)
+    daily_active: Counter[tuple[date, str, int]] = field(default_factory=Counter)
     cohort_weeks: Counter[tuple[date, date, str]] = field(default_factory=Counter)
     suggestions: Counter[tuple[date, str]] = field(default_factory=Counter)
     # (pet_1, pet_2, inviter, invitee, the invitation)
@@ -582,9 +582,11 @@ def history_rows(
         owner = owners[metro.slug][number - 1]
         cohort = week_of(owner.joined.astimezone(UTC).date())
         weeks = {week_of(day) for day in history.active_days}
-        for day in history.active_days:
+        previous = None
+        for day in history.active_days:  # oldest first
             rows.active_days.append((owner.user_id, day, owner.metro))
-            rows.daily_active[day, owner.metro] += 1
+            rows.daily_active[day, owner.metro, gap_between(previous, day)] += 1
+            previous = day
         for week in weeks:
             rows.active_weeks.add((owner.user_id, week, cohort))
             rows.cohort_weeks[cohort, week, owner.metro] += 1
@@ -616,7 +618,7 @@ def add_counts(
 
 
 def add_history_counts(rows: HistoryRows) -> None:
-    add_counts(DailyActiveOwners, ("day", "metro"), "owners", rows.daily_active)
+    add_counts(DailyActiveOwners, ("day", "metro", "gap"), "owners", rows.daily_active)
     add_counts(CohortWeek, ("cohort", "week", "metro"), "owners", rows.cohort_weeks)
     add_counts(SuggestionDay, ("day", "metro"), "shown", rows.suggestions)
 

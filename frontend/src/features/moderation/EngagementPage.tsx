@@ -5,6 +5,8 @@ import { BarList, LineChart } from "../../components/charts";
 interface Day {
   date: string;
   dau: number;
+  wau: number;
+  mau: number;
   new_users: number;
   new_pets: number;
   suggestions_shown: number;
@@ -19,7 +21,7 @@ interface Day {
 
 interface Engagement {
   days: Day[];
-  totals: Omit<Day, "date" | "dau">;
+  totals: Omit<Day, "date" | "dau" | "wau" | "mau">;
   active_users: { dau: number; wau: number; mau: number; average_dau: number; stickiness: number | null };
   funnel: {
     suggested: number;
@@ -86,10 +88,16 @@ export function EngagementPage() {
             <Stat label="Acceptance rate" value={percent(data.totals.acceptance_rate)} />
             <Stat label="Median time to accept" value={duration(data.totals.median_seconds_to_accept)} />
           </div>
-          <LineChart title="Active owners and sign-ups per day" labels={data.days.map((day) => day.date)}
+          <LineChart title="Active owners: daily, weekly and monthly" labels={data.days.map((day) => day.date)}
             series={[
-              { name: "Daily active owners", values: data.days.map((day) => day.dau), colour: "#b4420b" },
-              { name: "New owners", values: data.days.map((day) => day.new_users), colour: "#2563eb" },
+              { name: "Monthly active (30 days)", values: data.days.map((day) => day.mau), colour: "#0f766e" },
+              { name: "Weekly active (7 days)", values: data.days.map((day) => day.wau), colour: "#2563eb" },
+              { name: "Daily active", values: data.days.map((day) => day.dau), colour: "#b4420b" },
+            ]} />
+          <LineChart title="Sign-ups and new pets per day" labels={data.days.map((day) => day.date)}
+            series={[
+              { name: "New owners", values: data.days.map((day) => day.new_users), colour: "#7c3aed" },
+              { name: "New pets", values: data.days.map((day) => day.new_pets), colour: "#ca8a04" },
             ]} />
           <LineChart title="Invitations per day" labels={data.days.map((day) => day.date)}
             series={[

@@ -14,5 +14,12 @@ export default defineConfig(({ command }) => ({
       "/ws": { target: "ws://127.0.0.1:8000", ws: true },
     },
   },
-  test: { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
+    setupFiles: ["src/test/setup.ts"],
+    // Each test's fake fetch and WebSocket (src/test/fakeApi.ts) go when it ends.
+    unstubGlobals: true,
+    testTimeout: 10_000,
+  },
 }));

@@ -15,12 +15,29 @@ from rest_framework.fields import DateTimeField
 from accounts.models import User
 from config.errors import NotFound
 from matching.models import PLAYDATE_LENGTH, Playdate, PlaydateStatus
+from pets.models import Pet
 
 NO_SUCH_PLAYDATE = "No such playdate."
 
 Role = Literal["incoming", "outgoing"]
 
 _timestamp = DateTimeField()
+
+# What `playdate_data` reads beyond the playdate's own row: load it in the same query.
+PLAYDATE_RELATED = ("pet_1", "pet_2")
+
+
+class PlaydatePetData(TypedDict):
+    """Enough of a pet to name it in a playdate. A pet its owner deleted keeps its row (and
+    its name here): the playdate still happened, or was arranged, with that pet."""
+
+    id: int
+    name: str
+    species: str
+
+
+def _pet_data(pet: Pet) -> PlaydatePetData:
+    return {"id": pet.pk, "name": pet.name, "species": pet.species}
 
 
 class PlaydateData(TypedDict):
@@ -40,10 +57,13 @@ class PlaydateData(TypedDict):
     awaiting_user_id: int | None
     created_at: str
     updated_at: str
+    pet_1: PlaydatePetData
+    pet_2: PlaydatePetData
 
 
 def playdate_data(playdate: Playdate, *, now: datetime) -> PlaydateData:
-    """The playdate as of `now`: the one shape for REST answers and event payloads alike."""
+    """The playdate as of `now`: the one shape for REST answers and event payloads alike.
+    Reads both pets: fetch playdates with `select_related(*PLAYDATE_RELATED)`."""
     status = playdate.status_at(now)
     return {
         "id": playdate.pk,
@@ -62,6 +82,8 @@ def playdate_data(playdate: Playdate, *, now: datetime) -> PlaydateData:
         ),
         "created_at": _timestamp.to_representation(playdate.created_at),
         "updated_at": _timestamp.to_representation(playdate.updated_at),
+        "pet_1": _pet_data(playdate.pet_1),
+        "pet_2": _pet_data(playdate.pet_2),
     }
 
 
@@ -113,7 +135,7 @@ def playdate_list(
         playdates = playdates.filter(status_is(status, now=now))
     if before is not None:
         playdates = playdates.filter(pk__lt=before)
-    return playdates.filter(in_sight()).order_by("-pk")
+    return playdates.filter(in_sight()).select_related(*PLAYDATE_RELATED).order_by("-pk")
 
 
 def playdate_get(*, user: User, playdate_id: int) -> Playdate:
@@ -122,6 +144,7 @@ def playdate_get(*, user: User, playdate_id: int) -> Playdate:
         Playdate.objects.filter(pk=playdate_id)
         .filter(Q(inviter=user) | Q(invitee=user))
         .filter(in_sight())
+        .select_related(*PLAYDATE_RELATED)
         .first()
     )
     if playdate is None:

@@ -28,6 +28,7 @@ from config.errors import Conflict, NotFound
 from matching.models import PLAYDATE_LENGTH, Playdate, PlaydateStatus
 from matching.playdate_selectors import (
     NO_SUCH_PLAYDATE,
+    PLAYDATE_RELATED,
     in_sight,
     playdate_data,
     playdates_due,
@@ -152,6 +153,7 @@ def _change(
     with transaction.atomic():
         playdate = (
             Playdate.objects.select_for_update(of=("self",))
+            .select_related(*PLAYDATE_RELATED)
             .filter(pk=playdate_id)
             .filter(Q(inviter=user) | Q(invitee=user))
             .filter(in_sight())
@@ -255,7 +257,8 @@ def playdates_cancel_upcoming(*, user: User) -> list[Playdate]:
     with transaction.atomic():
         # The lock re-reads the filter: a playdate answered meanwhile stays as answered.
         playdates = list(
-            Playdate.objects.select_for_update()
+            Playdate.objects.select_for_update(of=("self",))
+            .select_related(*PLAYDATE_RELATED)
             .filter(Q(inviter=user) | Q(invitee=user))
             .filter(status__in=(PlaydateStatus.PENDING, PlaydateStatus.ACCEPTED), date_time__gt=now)
             .order_by("pk")
@@ -321,7 +324,10 @@ def playdates_settle_due(*, now: datetime | None = None) -> int:
     for playdate_id in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             playdate = (
-                Playdate.objects.select_for_update(skip_locked=True).filter(pk=playdate_id).first()
+                Playdate.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related(*PLAYDATE_RELATED)
+                .filter(pk=playdate_id)
+                .first()
             )
             # A locked one is being written right now, and that write settles it.
             if playdate is not None and _settle(playdate, now=moment):

@@ -13,8 +13,9 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from matching.models import Playdate, PlaydateStatus
-from matching.playdate_selectors import PlaydateData
+from matching.playdate_selectors import PlaydateData, PlaydatePetData
 from pets.api.serializers import PetOutput, Text, WholeNumber
+from pets.models import Species
 from realtime.api.serializers import MessageOutput
 
 
@@ -114,9 +115,19 @@ class PlaydateCounterInput(PlaceInput):
     date_time = Moment(help_text="The new time: ISO 8601 with a UTC offset, in the future.")
 
 
+class PlaydatePetOutput(serializers.Serializer[PlaydatePetData]):
+    """One of a playdate's pets, enough to name it. A pet its owner has since deleted keeps
+    its name here, though its profile is gone."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    species = serializers.ChoiceField(choices=Species.choices)
+
+
 class PlaydateOutput(serializers.Serializer[PlaydateData]):
     """A playdate, as `matching.playdate_selectors.playdate_data` renders it. `pet_id_1` is the
-    inviting pet; `awaiting_user_id` is whose answer is awaited (null unless pending)."""
+    inviting pet; `awaiting_user_id` is whose answer is awaited (null unless pending);
+    `pet_1` and `pet_2` are the pets of `pet_id_1` and `pet_id_2`."""
 
     id = serializers.IntegerField()
     pet_id_1 = serializers.IntegerField()
@@ -132,6 +143,8 @@ class PlaydateOutput(serializers.Serializer[PlaydateData]):
     awaiting_user_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    pet_1 = PlaydatePetOutput()
+    pet_2 = PlaydatePetOutput()
 
 
 class PlaydateListItemOutput(PlaydateOutput):

@@ -32,6 +32,8 @@ FIELDS = {
     "awaiting_user_id",
     "created_at",
     "updated_at",
+    "pet_1",
+    "pet_2",
 }
 
 
@@ -71,6 +73,12 @@ def invite(from_pet: Pet, to_pet: Pet, when: datetime | None = None, **fields: A
     )
 
 
+def pet_summary(pet_id: int) -> dict[str, Any]:
+    """A playdate's pet as the API shows it, read back from the database."""
+    pet = Pet.objects.get(pk=pet_id)
+    return {"id": pet.pk, "name": pet.name, "species": pet.species}
+
+
 def expected(playdate: Playdate, **changes: Any) -> dict[str, Any]:
     """What the API should show of `playdate`, read back from the database, with `changes`."""
     playdate.refresh_from_db()
@@ -89,6 +97,8 @@ def expected(playdate: Playdate, **changes: Any) -> dict[str, Any]:
         "awaiting_user_id": playdate.awaiting_user_id,
         "created_at": iso(playdate.created_at),
         "updated_at": iso(playdate.updated_at),
+        "pet_1": pet_summary(playdate.pet_1_id),
+        "pet_2": pet_summary(playdate.pet_2_id),
         **changes,
     }
 

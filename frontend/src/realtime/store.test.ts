@@ -42,6 +42,8 @@ function playdate(over: Partial<Playdate> = {}): Playdate {
     awaiting_user_id: ME,
     created_at: "2025-06-01T10:00:00Z",
     updated_at: "2025-06-01T10:00:00Z",
+    pet_1: { id: 10, name: "Luna", species: "cat" },
+    pet_2: { id: 20, name: "Rex", species: "dog" },
     ...over,
   };
 }
@@ -116,6 +118,18 @@ describe("playdates", () => {
     const newer = playdate({ status: "declined", awaiting_user_id: null, updated_at: "2025-06-01T11:00:00Z" });
     const state = reducer(start(), { type: "playdates.loaded", playdates: [newer] });
     expect(apply(state, durable({ type: "playdate.invited", data: { playdate: playdate() } }))).toBe(state);
+  });
+
+  it("keeps the pets' names when a replayed event from before events carried them arrives", () => {
+    const state = apply(start(), durable({ type: "playdate.invited", data: { playdate: playdate() } }));
+    const unnamed = playdate({ status: "accepted", updated_at: "2025-06-01T11:00:00Z" });
+    delete unnamed.pet_1;
+    delete unnamed.pet_2;
+
+    const next = apply(state, durable({ type: "playdate.updated", data: { playdate: unnamed } }));
+
+    expect(next.playdates[1]?.status).toBe("accepted");
+    expect([next.playdates[1]?.pet_1?.name, next.playdates[1]?.pet_2?.name]).toEqual(["Luna", "Rex"]);
   });
 
   it("leaves pending playdates past their time out of the badge", () => {

@@ -215,11 +215,12 @@ export function totalUnread(state: RealtimeState): number {
 
 // --- Helpers -----------------------------------------------------------------------------------
 
-/** Upsert by id; an older snapshot (a replay behind a REST answer) never overwrites a newer one. */
+/** Upsert by id; an older snapshot (a replay behind a REST answer) never overwrites a newer one,
+ * and one recorded before events named the pets (`pet_1`, `pet_2`) keeps the names known. */
 function upsertPlaydate(state: RealtimeState, playdate: Playdate): RealtimeState {
   const current = state.playdates[playdate.id];
   if (current && Date.parse(playdate.updated_at) < Date.parse(current.updated_at)) return state;
-  return { ...state, playdates: { ...state.playdates, [playdate.id]: playdate } };
+  return { ...state, playdates: { ...state.playdates, [playdate.id]: { ...current, ...playdate } } };
 }
 
 function chatOf(state: RealtimeState, playdateId: number): ChatState {

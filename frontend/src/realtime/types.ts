@@ -3,6 +3,13 @@
 
 export type PlaydateStatus = "pending" | "accepted" | "declined" | "cancelled" | "expired" | "completed";
 
+/** One of a playdate's pets, enough to name it (kept, name and all, after its owner deletes it). */
+export interface PlaydatePet {
+  id: number;
+  name: string;
+  species: PublicPet["species"];
+}
+
 export interface Playdate {
   id: number;
   pet_id_1: number; // the inviting pet
@@ -18,6 +25,10 @@ export interface Playdate {
   awaiting_user_id: number | null; // whose answer is awaited (pending only)
   created_at: string;
   updated_at: string;
+  // The pets of pet_id_1 and pet_id_2. Optional: events recorded before the server sent them
+  // are still replayed (the log keeps 7 days).
+  pet_1?: PlaydatePet;
+  pet_2?: PlaydatePet;
 }
 
 export interface Message {
@@ -28,6 +39,7 @@ export interface Message {
   body: string;
   created_at: string;
   hidden?: boolean; // moderators only see hidden messages, marked so
+  ref?: string | null; // the sender's own id for it (chat.send's ref), to the sender alone
 }
 
 export interface PublicPet {

@@ -70,6 +70,8 @@ def test_inviting_creates_a_pending_playdate_awaiting_the_invitee(
         "awaiting_user_id": friend.pk,
         "created_at": "",
         "updated_at": "",
+        "pet_1": {"id": mine.pk, "name": "Rex", "species": "dog"},
+        "pet_2": {"id": theirs.pk, "name": "Luna", "species": "dog"},
     }
 
 

@@ -32,6 +32,19 @@ def test_both_owners_see_the_playdate(request, client_for, mine, theirs, partici
     assert response.json() == expected(playdate)
 
 
+def test_reading_one_playdate_costs_two_queries_with_both_pets(
+    owner, client_for, mine, theirs, django_assert_max_num_queries
+):
+    # given
+    playdate = invite(mine, theirs)
+    client = client_for(owner)
+
+    # when / then: authentication, and the playdate with both its pets
+    with django_assert_max_num_queries(2):
+        response = client.get(playdate_url(playdate.pk))
+    assert (response.json()["pet_1"]["name"], response.json()["pet_2"]["name"]) == ("Rex", "Luna")
+
+
 def test_moderators_are_not_participants(moderator, client_for, mine, theirs):
     playdate = invite(mine, theirs)
 

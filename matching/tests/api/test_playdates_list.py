@@ -10,6 +10,9 @@ import time_machine
 from accounts.tests.helpers import assert_error
 from matching.models import Playdate
 from matching.tests.playdate_helpers import PLAYDATES_URL, expected, in_days, invite, pet_for
+from pets import services as pet_services
+from pets.models import Pet
+from pets.tests.helpers import pet_url
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,18 +112,57 @@ def test_bad_query_parameters_are_validation_errors(owner, client_for, query, fi
     assert_error(response, 400, "validation_error", fields=fields)
 
 
+@pytest.mark.parametrize("count", [1, 30])
 def test_listing_costs_the_same_few_queries_for_many_playdates(
-    owner, client_for, mine, django_assert_max_num_queries
+    owner, client_for, mine, django_assert_max_num_queries, count
 ):
-    # given: 30 playdates with 30 different pets and owners
-    for _ in range(30):
-        invite(pet_for(UserFactory.create()), mine, in_days(2) + timedelta(minutes=1))
+    # given: playdates with as many different pets and owners
+    inviting = [pet_for(UserFactory.create(), name=f"Guest {n}") for n in range(count)]
+    for pet in inviting:
+        invite(pet, mine, in_days(2) + timedelta(minutes=1))
     client = client_for(owner)
 
-    # when / then: authentication (one query) and the page (one query)
+    # when / then: authentication (one query) and the page with both pets of each playdate
+    # (one query), however many playdates
     with django_assert_max_num_queries(2):
         response = client.get(PLAYDATES_URL, {"limit": 30})
-    assert len(ids(response)) == 30
+    assert len(ids(response)) == count
+    assert [
+        (item["pet_1"]["name"], item["pet_2"]["name"]) for item in response.json()["results"]
+    ] == [(pet.name, "Rex") for pet in reversed(inviting)]
+
+
+def test_each_playdate_names_both_pets(owner, client_for, mine, strays):
+    # given: a cat invites the owner's dog
+    Pet.objects.filter(pk=strays.pk).update(species="cat")
+    invite(strays, mine)
+
+    # when
+    response = client_for(owner).get(PLAYDATES_URL)
+
+    # then: pet_1 is the inviting pet (pet_id_1), pet_2 the invited one (pet_id_2)
+    [item] = response.json()["results"]
+    assert (item["pet_id_1"], item["pet_id_2"]) == (strays.pk, mine.pk)
+    assert item["pet_1"] == {"id": strays.pk, "name": "Tom", "species": "cat"}
+    assert item["pet_2"] == {"id": mine.pk, "name": "Rex", "species": "dog"}
+
+
+def test_a_deleted_pet_is_still_named_in_its_playdates(owner, client_for, mine, theirs):
+    # given: the friend deleted Luna after the playdate was arranged (the row stays, retired)
+    playdate = invite(mine, theirs)
+    pet_services.pet_deactivate(pet=theirs)
+
+    # when
+    response = client_for(owner).get(PLAYDATES_URL)
+
+    # then: the playdate is listed with Luna's name, though her profile is gone
+    assert response.json()["results"] == [expected(playdate, unread_count=0, last_message=None)]
+    assert response.json()["results"][0]["pet_2"] == {
+        "id": theirs.pk,
+        "name": "Luna",
+        "species": "dog",
+    }
+    assert client_for(owner).get(pet_url(theirs.pk)).status_code == 404
 
 
 def test_a_pending_playdate_lists_as_expired_once_its_time_passes(owner, client_for, mine, theirs):

@@ -2,9 +2,8 @@ import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
-import type { Playdate as LivePlaydate } from "../../realtime/types";
+import type { Playdate as LivePlaydate, PlaydatePet } from "../../realtime/types";
 import { useAuth } from "../auth/AuthContext";
-import type { PublicPet as Pet } from "../../realtime/types";
 import { download, playdateIcs } from "./ics";
 
 // A playdate in the caller's list: the event's shape, with its conversation's unread count.
@@ -13,11 +12,13 @@ export interface Playdate extends LivePlaydate {
 }
 
 const when = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" });
-const petCache = new Map<number, Promise<Pet | null>>();
 
-function petName(id: number): Promise<Pet | null> {
-  if (!petCache.has(id)) petCache.set(id, api.get<Pet>(`pets/${id}/`).catch(() => null));
-  return petCache.get(id) as Promise<Pet | null>;
+// The playdate names its pets itself; only a replayed event from before it did lacks them.
+const petName = (pet: PlaydatePet | undefined) => pet?.name ?? "a pet";
+
+/** The card's title: both pets, the inviting one first. */
+export function playdateTitle(playdate: Playdate): string {
+  return `${petName(playdate.pet_1)} and ${petName(playdate.pet_2)}`;
 }
 
 type Tab = "incoming" | "outgoing" | "upcoming" | "past";
@@ -42,7 +43,6 @@ interface Props {
 export function PlaydatesPage({ live, unread = {}, resyncs = 0 }: Props) {
   const { user } = useAuth();
   const [playdates, setPlaydates] = useState<Playdate[] | null>(null);
-  const [names, setNames] = useState<Record<number, string>>({});
   const [tab, setTab] = useState<Tab>("incoming");
   const [notice, setNotice] = useState<string | null>(null);
   const [countering, setCountering] = useState<number | null>(null);
@@ -53,25 +53,16 @@ export function PlaydatesPage({ live, unread = {}, resyncs = 0 }: Props) {
   }, []);
   useEffect(load, [load, resyncs]);
 
-  // Live changes (realtime events) replace the rows they name.
+  // Live changes (realtime events) update the rows they name; what an event lacks (its pets,
+  // when it was recorded before events carried them) stays as the row had it.
   useEffect(() => {
     if (!live?.length) return;
     setPlaydates((current) => {
       const byId = new Map((current ?? []).map((playdate) => [playdate.id, playdate]));
-      for (const playdate of live) byId.set(playdate.id, playdate);
+      for (const playdate of live) byId.set(playdate.id, { ...byId.get(playdate.id), ...playdate });
       return [...byId.values()].sort((a, b) => b.id - a.id);
     });
   }, [live]);
-
-  useEffect(() => {
-    for (const playdate of playdates ?? []) {
-      for (const id of [playdate.pet_id_1, playdate.pet_id_2]) {
-        if (names[id] === undefined) {
-          void petName(id).then((pet) => setNames((current) => ({ ...current, [id]: pet?.name ?? "a pet" })));
-        }
-      }
-    }
-  }, [playdates, names]);
 
   async function act(playdate: Playdate, action: "accept" | "decline" | "cancel") {
     try {
@@ -100,8 +91,6 @@ export function PlaydatesPage({ live, unread = {}, resyncs = 0 }: Props) {
   if (!user) return null;
   const shown = (playdates ?? []).filter((playdate) => inTab(playdate, tab, user.id));
   const waiting = (playdates ?? []).filter((playdate) => inTab(playdate, "incoming", user.id)).length;
-  const title = (playdate: Playdate) =>
-    `${names[playdate.pet_id_1] ?? "…"} and ${names[playdate.pet_id_2] ?? "…"}`;
 
   return (
     <section aria-labelledby="playdates-title">
@@ -124,7 +113,7 @@ export function PlaydatesPage({ live, unread = {}, resyncs = 0 }: Props) {
         <ul className="cards">
           {shown.map((playdate) => (
             <li key={playdate.id} className="card playdate" data-status={playdate.status}>
-              <h2>{title(playdate)}</h2>
+              <h2>{playdateTitle(playdate)}</h2>
               <p>{when.format(new Date(playdate.date_time))}</p>
               {playdate.location_name && <p className="muted">{playdate.location_name}</p>}
               {playdate.message && <p className="quote">“{playdate.message}”</p>}
@@ -162,7 +151,7 @@ export function PlaydatesPage({ live, unread = {}, resyncs = 0 }: Props) {
                 )}
                 {playdate.status === "accepted" && (
                   <button className="button button--quiet" type="button"
-                    onClick={() => download(`playdate-${playdate.id}.ics`, playdateIcs(playdate, title(playdate)))}>
+                    onClick={() => download(`playdate-${playdate.id}.ics`, playdateIcs(playdate, playdateTitle(playdate)))}>
                     Add to calendar
                   </button>
                 )}

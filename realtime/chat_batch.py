@@ -27,10 +27,13 @@ MAX_IN_FLIGHT = 2
 
 
 def store_many(messages: list[services.NewMessage]) -> list[MessageData | Exception]:
-    """Sends `messages` (`message_send_many`); each one's outcome, as a socket shows it."""
+    """Sends `messages` (`message_send_many`); each one's outcome, as its sender's socket shows
+    it (with its `ref`)."""
     return [
-        outcome if isinstance(outcome, Exception) else message_data(outcome)
-        for outcome in services.message_send_many(messages)
+        outcome
+        if isinstance(outcome, Exception)
+        else message_data(outcome, viewer_id=sent.sender_id)
+        for sent, outcome in zip(messages, services.message_send_many(messages), strict=True)
     ]
 
 

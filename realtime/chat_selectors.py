@@ -26,7 +26,9 @@ _timestamp = DateTimeField()
 class MessageData(TypedDict):
     """A message as the API and its events show it (CONTRACT.md, Chat). A deleted account's
     messages have no `sender_id` and the `sender_name` "deleted user"; `hidden` (set by a
-    moderator) is only ever true for moderators, since owners do not see hidden messages."""
+    moderator) is only ever true for moderators, since owners do not see hidden messages.
+    `ref` is the sender's own id for the message, shown to the sender alone (null to anyone
+    else, and when the message was sent without one): how their client knows its message."""
 
     id: int
     playdate_id: int
@@ -35,6 +37,7 @@ class MessageData(TypedDict):
     body: str
     created_at: str
     hidden: bool
+    ref: str | None
 
 
 class ChatSummary(TypedDict):
@@ -49,8 +52,9 @@ class ChatAnnotations(TypedDict):
     chat_last_message_id: int | None
 
 
-def message_data(message: Message) -> MessageData:
-    """The one shape of a message for REST answers and event payloads alike. Reads
+def message_data(message: Message, *, viewer_id: int | None) -> MessageData:
+    """The one shape of a message for REST answers and event payloads alike, as `viewer_id`
+    sees it (None: as no one in particular, so without the sender's `ref`). Reads
     `message.sender`: select it with the message."""
     sender = message.sender
     if sender is None or sender.deleted_at is not None:
@@ -65,6 +69,7 @@ def message_data(message: Message) -> MessageData:
         "body": message.body,
         "created_at": _timestamp.to_representation(message.created_at),
         "hidden": message.hidden_at is not None,
+        "ref": (message.ref or None) if sender_id is not None and sender_id == viewer_id else None,
     }
 
 
@@ -121,12 +126,13 @@ def chat_summaries(
     playdates: Sequence[WithAnnotations[Playdate, ChatAnnotations]],
 ) -> dict[int, ChatSummary]:
     """Each playdate's ChatSummary, by playdate id, for a page of `playdates_with_chat`: one
-    query for the whole page's last messages (none if no playdate has one)."""
+    query for the whole page's last messages (none if no playdate has one). They show no
+    `ref`: a client matches its own sends in the conversation, not in the playdate list."""
     last_ids = [p.chat_last_message_id for p in playdates if p.chat_last_message_id is not None]
     last_messages = {}
     if last_ids:
         last_messages = {
-            message.pk: message_data(message)
+            message.pk: message_data(message, viewer_id=None)
             for message in Message.objects.filter(pk__in=last_ids).select_related("sender")
         }
     return {

@@ -1,8 +1,9 @@
 """Writes for chat: sending a message (or many at once), reading up to one, and saying "typing".
 
 A message is stored with its durable `chat.message` events for both owners (the sender's
-other sockets too) in one transaction; the sockets hear of it only after commit
-(`realtime.events`). Typing is ephemeral: relayed to the other owner's sockets, never logged.
+other sockets too; only the sender's copy shows the sender's `ref`) in one transaction; the
+sockets hear of it only after commit (`realtime.events`). Typing is ephemeral: relayed to the
+other owner's sockets, never logged.
 
 Only the playdate's two owners write, and only while the playdate is pending or accepted and
 neither has blocked the other; after that the conversation is read-only (Conflict).
@@ -274,15 +275,17 @@ def _save_alone(message: Message, sent: NewMessage) -> Message | Exception:
 def _save_with_events(messages: list[Message]) -> None:
     """Inserts `messages`, and both owners' `chat.message` event for each, in that order, with
     the moderators' activity items (which show no message text: moderators open the
-    conversation for that)."""
+    conversation for that). The sender's event alone shows the message's `ref`."""
     Message.objects.bulk_create(messages)
     entries: list[tuple[int, str, dict[str, Any]]] = []
     items = []
     for message in messages:
-        data = {"message": dict(message_data(message))}
+        # One rendering for both: the other owner's copy is the sender's without the ref.
+        shown: dict[str, Any] = dict(message_data(message, viewer_id=message.sender_id))
         playdate = message.playdate
-        owners = (playdate.inviter_id, playdate.invitee_id)
-        entries.extend((user_id, "chat.message", data) for user_id in sorted(owners))
+        for user_id in sorted((playdate.inviter_id, playdate.invitee_id)):
+            copy = shown if user_id == message.sender_id else {**shown, "ref": None}
+            entries.append((user_id, "chat.message", {"message": copy}))
         sender = message.sender
         items.append(
             activity.NewActivity(

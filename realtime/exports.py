@@ -50,7 +50,8 @@ class EventLogOutput(serializers.Serializer[EventLog]):
 
 def messages_sent(*, user: User) -> list[MessageData]:
     """Every message the user sent, oldest first, hidden ones too (`hidden`: a moderator hid
-    it from the owners; the service still holds it). Messages received are the other owner's.
+    it from the owners; the service still holds it), with the user's own `ref`s. Messages
+    received are the other owner's.
 
     Found through the user's playdates, as every chat read is, because messages have no index
     on their sender: the history index (playdate, -id) serves each conversation.
@@ -61,7 +62,7 @@ def messages_sent(*, user: User) -> list[MessageData]:
         .select_related("sender")
         .order_by("pk")
     )
-    return [message_data(message) for message in messages]
+    return [message_data(message, viewer_id=user.pk) for message in messages]
 
 
 def chat_reads(*, user: User) -> QuerySet[ChatRead]:

@@ -32,8 +32,9 @@ class MessageListCreateApi(APIView):
         query = io.MessageListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         limit: int = query.validated_data["limit"]
+        user = current_user(request)
         messages = selectors.message_list(
-            user=current_user(request),
+            user=user,
             playdate_id=playdate_id,
             before=query.validated_data.get("before"),
         )
@@ -43,7 +44,7 @@ class MessageListCreateApi(APIView):
         if len(page) > limit:
             page = page[:limit]
             next_url = replace_query_param(request.build_absolute_uri(), "before", page[-1].pk)
-        results = [selectors.message_data(message) for message in page]
+        results = [selectors.message_data(message, viewer_id=user.pk) for message in page]
         return Response(io.MessageListOutput({"results": results, "next": next_url}).data)
 
     @extend_schema(request=io.MessageSendInput, responses={201: io.MessageOutput})
@@ -52,11 +53,13 @@ class MessageListCreateApi(APIView):
         limited per user across REST and WebSocket (429 with Retry-After)."""
         payload = io.MessageSendInput(data=request.data)
         payload.is_valid(raise_exception=True)
+        user = current_user(request)
         message = services.message_send(
-            user=current_user(request), playdate_id=playdate_id, **payload.validated_data
+            user=user, playdate_id=playdate_id, **payload.validated_data
         )
         return Response(
-            io.MessageOutput(selectors.message_data(message)).data, status=status.HTTP_201_CREATED
+            io.MessageOutput(selectors.message_data(message, viewer_id=user.pk)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 

@@ -18,7 +18,7 @@ from realtime.models import MAX_REF_LENGTH
 class MessageOutput(serializers.Serializer[MessageData]):
     """A message, as `realtime.chat_selectors.message_data` renders it. A deleted account's
     messages have `sender_id` null and `sender_name` "deleted user"; `hidden` (set by a
-    moderator) is only ever true for moderators."""
+    moderator) is only ever true for moderators; `ref` is shown to the sender alone."""
 
     id = serializers.IntegerField()
     playdate_id = serializers.IntegerField()
@@ -27,6 +27,11 @@ class MessageOutput(serializers.Serializer[MessageData]):
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
     hidden = serializers.BooleanField()
+    ref = serializers.CharField(
+        allow_null=True,
+        help_text="Your own id for the message, as you sent it, on your own messages; null on "
+        "anyone else's, when you sent none, and in a playdate's last_message.",
+    )
 
 
 class MessageListOutput(serializers.Serializer[dict[str, Any]]):

@@ -15,7 +15,16 @@ from realtime.models import ChatRead, Event, EventCursor, Message
 # clock frozen here starts a fresh window and Retry-After values are exact.
 WINDOW_START = datetime(2030, 1, 1, tzinfo=UTC)
 
-MESSAGE_FIELDS = {"id", "playdate_id", "sender_id", "sender_name", "body", "created_at", "hidden"}
+MESSAGE_FIELDS = {
+    "id",
+    "playdate_id",
+    "sender_id",
+    "sender_name",
+    "body",
+    "created_at",
+    "hidden",
+    "ref",
+}
 
 
 def messages_url(playdate_id: int) -> str:
@@ -45,7 +54,9 @@ def send(user: User, playdate: Playdate, body: str = "Hello!", ref: str | None =
 
 
 def shown(message: Message, **changes: Any) -> dict[str, Any]:
-    """What the API should show of `message`, read back from the database, with `changes`."""
+    """What the API should show of `message`, read back from the database, with `changes`: as
+    anyone but its sender sees it, so without its `ref` (`ref=` in `changes` for the sender's
+    view)."""
     message.refresh_from_db()
     sender = message.sender
     return {
@@ -56,6 +67,7 @@ def shown(message: Message, **changes: Any) -> dict[str, Any]:
         "body": message.body,
         "created_at": iso(message.created_at),
         "hidden": message.hidden_at is not None,
+        "ref": None,
         **changes,
     }
 

@@ -34,7 +34,10 @@ def playdates(make_user):
 
 
 def stored_as_shown() -> dict[int, dict[str, Any]]:
-    return {message.pk: shown(message) for message in Message.objects.all()}
+    """Every message as its sender sees it (with its ref)."""
+    return {
+        message.pk: shown(message, ref=message.ref or None) for message in Message.objects.all()
+    }
 
 
 async def test_messages_sent_at_once_are_stored_together_each_once(playdates, stranger):
@@ -52,22 +55,33 @@ async def test_messages_sent_at_once_are_stored_together_each_once(playdates, st
     # when: all at once, as from 101 sockets
     answers: list[Any] = await asyncio.gather(*sends, return_exceptions=True)
 
-    # then: each socket has its own answer, the stored message or its error
+    # then: each socket has its own answer, the stored message (with its ref) or its error
     assert isinstance(answers[100], NotFound)
     stored = await in_db(stored_as_shown)
     assert len(stored) == 100
     assert [answer["body"] for answer in answers[:100]] == [f"message {n}" for n in range(100)]
+    assert [answer["ref"] for answer in answers[:100]] == [f"r-{n}" for n in range(100)]
     assert answers[:100] == [stored[answer["id"]] for answer in answers[:100]]
     # in one batch (one transaction, so one moment for all)
     assert len({message["created_at"] for message in stored.values()}) == 1
-    # and every owner's log holds their conversation's messages once each, in order
+    # and every owner's log holds their conversation's messages once each, in order, with
+    # the refs of their own messages only
     for index, playdate in enumerate(playdates):
-        expected = [
-            (seq, "chat.message", {"message": answers[n]})
-            for seq, n in enumerate(range(index, 100, 10), start=1)
-        ]
-        assert await in_db(logged, playdate.inviter) == expected
-        assert await in_db(logged, playdate.invitee) == expected
+        for owner in (playdate.inviter, playdate.invitee):
+            expected = [
+                (
+                    seq,
+                    "chat.message",
+                    {
+                        "message": {
+                            **answers[n],
+                            "ref": answers[n]["ref"] if senders[n] == owner.pk else None,
+                        }
+                    },
+                )
+                for seq, n in enumerate(range(index, 100, 10), start=1)
+            ]
+            assert await in_db(logged, owner) == expected
 
 
 async def test_each_sockets_messages_keep_their_order(playdates):

@@ -47,14 +47,16 @@ async def test_chat_send_is_acked_with_the_stored_message(owner, friend, playdat
         owner.pk, "chat.send", "r-1", {"playdate_id": playdate.pk, "body": " Park at 3? "}
     )
 
-    # then
+    # then: the ack and the sender's event show the ref; the friend's event does not
     message = await in_db(Message.objects.get)
-    stored = await in_db(shown, message)
+    stored = await in_db(shown, message, ref="r-1")
     assert answer == {"type": "ack", "ref": "r-1", "data": {"message": stored}}
     assert stored["body"] == "Park at 3?"
     assert stored["sender_id"] == owner.pk
     assert await in_db(logged, owner) == [(1, "chat.message", {"message": stored})]
-    assert await in_db(logged, friend) == [(1, "chat.message", {"message": stored})]
+    assert await in_db(logged, friend) == [
+        (1, "chat.message", {"message": {**stored, "ref": None}})
+    ]
 
 
 async def test_the_invitee_sends_the_same_way(owner, friend, playdate):
@@ -76,10 +78,12 @@ async def test_a_resent_ref_is_acked_with_the_same_message_once_stored(owner, fr
     # when
     again = await chat_frames.handle(owner.pk, "chat.send", 7, frame)
 
-    # then: the ref comes back as sent; one row, one event per owner
+    # then: the ref comes back as sent (and as stored, a string, in the message); one row, one
+    # event per owner
     assert again == first
     assert again is not None
     assert again["ref"] == 7
+    assert again["data"]["message"]["ref"] == "7"
     assert await in_db(Message.objects.count) == 1
     assert len(await in_db(logged, owner)) == 1
     assert len(await in_db(logged, friend)) == 1

@@ -55,19 +55,21 @@ async def test_a_message_sent_on_a_socket_is_acked_and_reaches_both_owners(owner
     # when
     await say(owner_socket, "m-1", playdate.pk, "  Park at 5?  ")
 
-    # then: the sender gets the ack and its own event (in either order), the friend the event
+    # then: the sender gets the ack and its own event (in either order), both with the ref;
+    # the friend the event without it
     mine = by_type(await frames(owner_socket, 2))
     message = mine["ack"][0]["data"]["message"]
     assert mine["ack"][0]["ref"] == "m-1"
     assert message["body"] == "Park at 5?"
     assert message["sender_id"] == owner.pk
+    assert message["ref"] == "m-1"
     assert mine["chat.message"][0]["data"] == {"message": message}
     assert await frames(friend_socket, 1) == [
         {
             "type": "chat.message",
             "seq": 1,
             "ts": mine["chat.message"][0]["ts"],
-            "data": {"message": message},
+            "data": {"message": {**message, "ref": None}},
         }
     ]
     await owner_socket.disconnect()

@@ -31,6 +31,25 @@ def test_both_owners_read_the_conversation_newest_first(client_for, owner, frien
         assert response.json() == {"results": [shown(answer), shown(question)], "next": None}
 
 
+def test_each_owner_sees_the_refs_of_their_own_messages_only(
+    client_for, owner, friend, moderator, playdate
+):
+    # given
+    question = send(owner, playdate, "Park at 3?", ref="o-1")
+    answer = send(friend, playdate, "Deal!", ref="f-1")
+
+    # when
+    owners_view, friends_view, moderators_view = (
+        client_for(user).get(messages_url(playdate.pk)).json()["results"]
+        for user in (owner, friend, moderator)
+    )
+
+    # then
+    assert owners_view == [shown(answer), shown(question, ref="o-1")]
+    assert friends_view == [shown(answer, ref="f-1"), shown(question)]
+    assert moderators_view == [shown(answer), shown(question)]
+
+
 def test_pages_follow_next_without_gaps_or_repeats(client_for, owner, playdate):
     # given
     sent = [send(owner, playdate, f"message {n}").pk for n in range(5)]

@@ -33,6 +33,20 @@ def test_an_owner_sends_and_gets_the_stored_message(client_for, owner, friend, p
     assert logged(friend) == [(1, "chat.message", {"message": shown(message)})]
 
 
+def test_the_sender_alone_sees_its_ref(client_for, owner, friend, playdate):
+    # when
+    response = client_for(owner).post(
+        messages_url(playdate.pk), {"body": "Park at 3?", "ref": "a1"}, format="json"
+    )
+
+    # then: the answer and the sender's event show the ref; the friend's event does not
+    assert response.status_code == 201, response.content
+    message = Message.objects.get()
+    assert response.json() == shown(message, ref="a1")
+    assert logged(owner) == [(1, "chat.message", {"message": shown(message, ref="a1")})]
+    assert logged(friend) == [(1, "chat.message", {"message": shown(message)})]
+
+
 def test_the_invitee_answers(client_for, friend, playdate):
     response = client_for(friend).post(messages_url(playdate.pk), {"body": "Deal!"}, format="json")
 

@@ -34,13 +34,14 @@ def test_unread_counts_the_other_owners_messages_past_the_last_read(
     send(friend, playdate, "two")
     send(friend, playdate, "three")
     chat_services.messages_read(user=owner, playdate_id=playdate.pk, message_id=first.pk)
-    answer = send(owner, playdate, "mine")
+    answer = send(owner, playdate, "mine", ref="m-1")
 
     # when
     owners_view = chats(client_for(owner).get(PLAYDATES_URL))
     friends_view = chats(client_for(friend).get(PLAYDATES_URL))
 
-    # then: the owner has two unread; the friend one (never read anything)
+    # then: the owner has two unread; the friend one (never read anything); the last message
+    # shows no ref, not even to its sender
     assert owners_view == {playdate.pk: (2, shown(answer))}
     assert friends_view == {playdate.pk: (1, shown(answer))}
 

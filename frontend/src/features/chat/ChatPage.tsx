@@ -7,14 +7,7 @@ import { useRealtime } from "../../realtime/RealtimeProvider";
 import { typingUserIds } from "../../realtime/store";
 import type { Message } from "../../realtime/types";
 import { useAuth } from "../auth/AuthContext";
-
-interface Outgoing {
-  ref: string;
-  body: string;
-  failed: string | null;
-  // The newest message id shown when it was written: it is stored after that one.
-  after: number;
-}
+import { unsent, type Outgoing } from "./outgoing";
 
 const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const TYPING_EVERY_MS = 2_500;
@@ -100,7 +93,7 @@ export function ChatPage() {
     event.preventDefault();
     const body = draft.trim();
     if (!body) return;
-    const item = { ref: crypto.randomUUID(), body, failed: null, after: messages[messages.length - 1]?.id ?? 0 };
+    const item = { ref: crypto.randomUUID(), body, failed: null };
     setOutgoing((current) => [...current, item]);
     setDraft("");
     void deliver(item);
@@ -115,16 +108,7 @@ export function ChatPage() {
     }
   }
 
-  // The server tells every socket of the sender of a stored message before it acks it: a sent
-  // message already shown from that event is not shown a second time as "Sending…".
-  const claimed = new Set<number>();
-  const pending = outgoing.filter((item) => {
-    const stored = messages.find(
-      (message) => message.sender_id === user?.id && message.body === item.body && message.id > item.after && !claimed.has(message.id),
-    );
-    if (stored) claimed.add(stored.id);
-    return stored === undefined;
-  });
+  const pending = unsent(outgoing, messages);
   const typing = typingUserIds(state, playdateId, Date.now()).filter((id) => id !== user?.id);
   const myLast = [...messages].reverse().find((message) => message.sender_id === user?.id);
   const seen = myLast && Object.entries(chat?.reads ?? {}).some(([reader, upTo]) => Number(reader) !== user?.id && upTo >= myLast.id);

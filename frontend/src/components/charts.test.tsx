@@ -32,6 +32,16 @@ describe("LineChart", () => {
     expect(labels).toEqual(["10", "2025-06-01", "2025-06-03"]);
   });
 
+  it("rounds every point to a tenth", () => {
+    const labels = ["2025-06-01", "2025-06-02", "2025-06-03", "2025-06-04"];
+    render(<LineChart title="Owners" labels={labels} series={[{ name: "Sent", values: [3, 5, 0, 1], colour: "#000" }]} />);
+
+    // Unrounded: "28,77.60000000000001 209.33333333333334,28 390.6666666666667,152 572,127.2".
+    expect(screen.getByRole("img", { name: "Owners" }).querySelector("polyline")?.getAttribute("points")).toBe(
+      "28,77.6 209.3,28 390.7,152 572,127.2",
+    );
+  });
+
   it("names each series in the key", () => {
     const { container } = render(<LineChart title="Owners" labels={["a", "b"]} series={series} />);
 

@@ -1,6 +1,9 @@
 // Small SVG charts: no chart library, nothing fetched at run time, readable by screen readers
 // through their titles and the tables the dashboard shows beside them.
 
+// Coordinates to a tenth of a unit: finer is invisible, and 77.60000000000001 is noise in the page.
+const tenth = (value: number) => Math.round(value * 10) / 10;
+
 interface Series {
   name: string;
   values: number[];
@@ -11,8 +14,8 @@ export function LineChart({ title, labels, series, height = 180 }: { title: stri
   const width = 600;
   const pad = 28;
   const max = Math.max(1, ...series.flatMap((line) => line.values));
-  const x = (index: number) => pad + (index * (width - 2 * pad)) / Math.max(1, labels.length - 1);
-  const y = (value: number) => height - pad - (value / max) * (height - 2 * pad);
+  const x = (index: number) => tenth(pad + (index * (width - 2 * pad)) / Math.max(1, labels.length - 1));
+  const y = (value: number) => tenth(height - pad - (value / max) * (height - 2 * pad));
   return (
     <figure className="chart">
       <div className="chart__title" aria-hidden="true">{title}</div>

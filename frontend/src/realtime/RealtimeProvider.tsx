@@ -33,9 +33,12 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const [connection, setConnection] = useState<ConnectionState>("closed");
   const [client, setClient] = useState<RealtimeClient | null>(null);
   const [resyncs, setResyncs] = useState(0);
+  // The socket belongs to who is signed in, not to the user object: a profile save replaces the
+  // object, and must not cost a new ticket, a resume or the live store.
+  const userId = user?.id ?? null;
 
   useEffect(() => {
-    if (!user) return;
+    if (userId === null) return;
     const socket = new RealtimeClient({ getTicket: ticket });
     const stops = [
       socket.onFrame((frame) => dispatch({ type: "frame", frame, now: Date.now() })),
@@ -45,7 +48,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         if (next === "forbidden" || next === "logged_out") void signOut();
       }),
       socket.onResync(() => {
-        dispatch({ type: "reset", userId: user.id });
+        dispatch({ type: "reset", userId });
         setResyncs((count) => count + 1);
       }),
     ];
@@ -61,16 +64,16 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       socket.close();
       setClient(null);
     };
-  }, [user, signOut]);
+  }, [userId, signOut]);
 
   // What the badge counts: the playdates as they are now (and again after each resync).
   useEffect(() => {
-    if (!user) return;
+    if (userId === null) return;
     api
       .get<{ results: Playdate[] }>("playdates/?limit=100")
       .then((page) => dispatch({ type: "playdates.loaded", playdates: page.results }))
       .catch(() => undefined);
-  }, [user, resyncs]);
+  }, [userId, resyncs]);
 
   const value = useMemo(() => ({ state, dispatch, connection, client, resyncs }), [state, connection, client, resyncs]);
   return <RealtimeContext.Provider value={value}>{children}</RealtimeContext.Provider>;

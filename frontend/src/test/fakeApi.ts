@@ -119,6 +119,13 @@ export function user(over: Partial<User> = {}): User {
   };
 }
 
+/** GET /api/v1/metros as the server answers it, in its own order (not by name). */
+export const METROS = [
+  { slug: "new-york", name: "New York", latitude: 40.7128, longitude: -74.006, neighbourhoods: [] },
+  { slug: "paris", name: "Paris", latitude: 48.8566, longitude: 2.3522, neighbourhoods: [] },
+  { slug: "berlin", name: "Berlin", latitude: 52.52, longitude: 13.405, neighbourhoods: [] },
+];
+
 /** The readable cookie the server sets beside the refresh cookie: "a session exists". */
 export function signedInCookie(present: boolean): void {
   document.cookie = present

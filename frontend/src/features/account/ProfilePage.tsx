@@ -73,7 +73,7 @@ export function ProfilePage() {
       setMetros(areas.map((area) => ({ ...area, neighbourhoods: [...area.neighbourhoods].sort(byName) })).sort(byName));
       const home = areas.find((area) => area.slug === user?.metro);
       setNeighbourhoodSlug(neighbourhoodAt(home, user?.latitude ?? null, user?.longitude ?? null));
-    });
+    }).catch(() => setLocating("The list of cities did not load: type where you live in Location, or use your location."));
   }, []);
 
   function pickMetro(slug: string) {
@@ -98,7 +98,7 @@ export function ProfilePage() {
 
   function useMyLocation() {
     if (!navigator.geolocation) {
-      setLocating("This browser cannot tell where you are: type your neighbourhood instead.");
+      setLocating("This browser cannot tell where you are: type where you live in Location instead.");
       return;
     }
     setLocating("Finding you…");
@@ -108,7 +108,7 @@ export function ProfilePage() {
         setNeighbourhoodSlug("");
         setLocating("Found you. Save to use this place.");
       },
-      () => setLocating("We could not get your location. Type your neighbourhood instead."),
+      () => setLocating("We could not get your location. Type where you live in Location instead."),
       { timeout: 10_000 },
     );
   }

@@ -1,8 +1,8 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { Activity } from "../../realtime/types";
-import { fakeApi, ok, type ApiCall } from "../../test/fakeApi";
+import { METROS, apiError, deferred, fakeApi, ok, type Answer, type ApiCall } from "../../test/fakeApi";
 import { ActivityPage } from "./ActivityPage";
 
 function activity(id: number, over: Partial<Activity> = {}): Activity {
@@ -59,6 +59,7 @@ describe("ActivityPage", () => {
 
   it("asks the server again for the chosen kind and metro area", async () => {
     const api = fakeApi({
+      "GET /api/v1/metros": ok(METROS),
       [`GET ${FEED}`]: (call) => {
         const kind = call.query.get("kind") ?? "pet.created";
         const metro = call.query.get("metro") ?? "new-york";
@@ -71,12 +72,64 @@ describe("ActivityPage", () => {
 
     await person.selectOptions(screen.getByRole("combobox", { name: "Kind" }), "report.filed");
     await waitFor(() => expect(shown()).toEqual([["report.filed", "report.filed in new-york", "new-york"]]));
-    await person.type(screen.getByRole("textbox", { name: "Metro area (slug)" }), "paris");
+    await screen.findByRole("option", { name: "Paris" });
+    await person.selectOptions(screen.getByRole("combobox", { name: "Metro area" }), "Paris");
 
     await waitFor(() => expect(shown()).toEqual([["report.filed", "report.filed in paris", "paris"]]));
-    expect(queries(api)[0]).toBe("limit=50");
-    expect(queries(api)[1]).toBe("limit=50&kind=report.filed");
-    expect(queries(api).at(-1)).toBe("limit=50&kind=report.filed&metro=paris");
+    expect(queries(api)).toEqual(["limit=50", "limit=50&kind=report.filed", "limit=50&kind=report.filed&metro=paris"]);
+  });
+
+  it("offers the metro areas the server knows, by name", async () => {
+    fakeApi({ "GET /api/v1/metros": ok(METROS), [`GET ${FEED}`]: ok({ results: [], next: null }) });
+    render(<ActivityPage />);
+
+    await screen.findByRole("option", { name: "Paris" });
+    const options = within(screen.getByRole("combobox", { name: "Metro area" })).getAllByRole("option");
+    expect(options.map((option) => [option.textContent, option.getAttribute("value")])).toEqual([
+      ["All", ""],
+      ["Berlin", "berlin"],
+      ["New York", "new-york"],
+      ["Paris", "paris"],
+    ]);
+  });
+
+  it("shows only the answer for the metro area chosen last", async () => {
+    const paris = deferred<Answer>();
+    const api = fakeApi({
+      "GET /api/v1/metros": ok(METROS),
+      [`GET ${FEED}`]: (call) => {
+        const metro = call.query.get("metro");
+        if (metro === "paris") return paris.promise;
+        return ok({ results: [activity(30, { metro: metro ?? "", summary: `in ${metro ?? "every area"}` })], next: null });
+      },
+    });
+    render(<ActivityPage />);
+    const person = userEvent.setup({ delay: null });
+    await screen.findByRole("option", { name: "Paris" });
+
+    await person.selectOptions(screen.getByRole("combobox", { name: "Metro area" }), "Paris");
+    await person.selectOptions(screen.getByRole("combobox", { name: "Metro area" }), "Berlin");
+    await waitFor(() => expect(shown()).toEqual([["pet.created", "in berlin", "berlin"]]));
+    await act(async () => {
+      paris.resolve(ok({ results: [activity(31, { metro: "paris", summary: "in paris" })], next: null }));
+      await new Promise((settle) => setTimeout(settle, 50));
+    });
+
+    expect(shown()).toEqual([["pet.created", "in berlin", "berlin"]]);
+    expect(queries(api)).toEqual(["limit=50", "limit=50&metro=paris", "limit=50&metro=berlin"]);
+  });
+
+  it("says when the feed could not be loaded", async () => {
+    fakeApi({
+      "GET /api/v1/metros": ok(METROS),
+      [`GET ${FEED}`]: apiError(503, "unavailable", "The service is temporarily unavailable. Please try again shortly."),
+    });
+    render(<ActivityPage />);
+
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "The activity could not be loaded. The service is temporarily unavailable. Please try again shortly.",
+    );
+    expect(screen.queryByText("Loading…")).toBeNull();
   });
 
   it("shows a name with markup as text, never as markup", async () => {

@@ -1,8 +1,8 @@
-import { useEffect, useState } from "react";
-import { api } from "../../api/http";
+import { useEffect, useRef, useState } from "react";
+import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
+import { MetroFilter } from "../../components/MetroFilter";
 import type { Activity as ActivityItem } from "../../realtime/types";
-
 
 const KINDS = [
   "user.registered", "user.deleted", "user.suspended", "user.unsuspended", "pet.created",
@@ -10,6 +10,9 @@ const KINDS = [
   "chat.message", "message.hidden", "report.filed", "report.resolved",
 ];
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+
+const loadFailure = (failure: unknown) =>
+  `The activity could not be loaded. ${failure instanceof ApiError ? failure.message : "Please try again."}`;
 
 export function matches(item: ActivityItem, kind: string, metro: string): boolean {
   return (!kind || item.kind === kind) && (!metro || item.metro === metro);
@@ -21,21 +24,42 @@ export function ActivityPage({ live = [] }: { live?: ActivityItem[] }) {
   const [metro, setMetro] = useState("");
   const [items, setItems] = useState<ActivityItem[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // Grows with each choice of filters: an answer (or an older page) asked for before is dropped.
+  const filtering = useRef(0);
 
   useEffect(() => {
     const query = new URLSearchParams({ limit: "50", ...(kind ? { kind } : {}), ...(metro ? { metro } : {}) });
+    const abort = new AbortController();
+    filtering.current += 1;
     setItems(null);
-    api.get<Page<ActivityItem>>(`moderation/activity?${query}`).then((page) => {
-      setItems(page.results);
-      setNext(page.next);
-    });
+    setNext(null);
+    setError(null);
+    api
+      .get<Page<ActivityItem>>(`moderation/activity?${query}`, abort.signal)
+      .then((page) => {
+        if (abort.signal.aborted) return;
+        setItems(page.results);
+        setNext(page.next);
+      })
+      .catch((failure: unknown) => {
+        if (!abort.signal.aborted) setError(loadFailure(failure));
+      });
+    return () => abort.abort();
   }, [kind, metro]);
 
   async function more() {
     if (!next) return;
-    const page = await api.get<Page<ActivityItem>>(next.slice(next.indexOf("/api/v1/") + "/api/v1/".length));
-    setItems((current) => [...(current ?? []), ...page.results]);
-    setNext(page.next);
+    const asked = filtering.current;
+    setError(null);
+    try {
+      const page = await api.get<Page<ActivityItem>>(next.slice(next.indexOf("/api/v1/") + "/api/v1/".length));
+      if (asked !== filtering.current) return;
+      setItems((current) => [...(current ?? []), ...page.results]);
+      setNext(page.next);
+    } catch (failure) {
+      if (asked === filtering.current) setError(loadFailure(failure));
+    }
   }
 
   const seen = new Set((items ?? []).map((item) => item.id));
@@ -57,13 +81,15 @@ export function ActivityPage({ live = [] }: { live?: ActivityItem[] }) {
             ))}
           </select>
         </label>
-        <label>
-          Metro area (slug){" "}
-          <input value={metro} placeholder="all" onChange={(e) => setMetro(e.target.value.trim())} />
-        </label>
+        <MetroFilter value={metro} onChange={setMetro} />
       </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
       {items === null ? (
-        <p className="muted">Loading…</p>
+        !error && <p className="muted">Loading…</p>
       ) : (
         <ol className="feed" aria-live="polite">
           {shown.map((item) => (

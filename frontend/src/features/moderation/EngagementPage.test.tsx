@@ -1,7 +1,7 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { apiError, fakeApi, ok } from "../../test/fakeApi";
+import { METROS, apiError, deferred, fakeApi, ok, type Answer } from "../../test/fakeApi";
 import { EngagementPage } from "./EngagementPage";
 
 function day(date: string, dau: number, newUsers: number, sent: number, accepted: number) {
@@ -60,7 +60,7 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 describe("EngagementPage", () => {
   it("asks for the last 30 days, then for the range and metro area chosen", async () => {
-    const api = fakeApi({ [`GET ${ENGAGEMENT}`]: ok(FIGURES) });
+    const api = fakeApi({ "GET /api/v1/metros": ok(METROS), [`GET ${ENGAGEMENT}`]: ok(FIGURES) });
     const now = Date.now();
     render(<EngagementPage />);
     const person = userEvent.setup({ delay: null });
@@ -68,13 +68,54 @@ describe("EngagementPage", () => {
 
     await person.selectOptions(screen.getByRole("combobox", { name: "Range" }), "7");
     await waitFor(() => expect(api.callsTo("GET", ENGAGEMENT)).toHaveLength(2));
-    await person.type(screen.getByRole("textbox", { name: "Metro area (slug)" }), "paris");
-    await waitFor(() => expect(api.callsTo("GET", ENGAGEMENT)).toHaveLength(7));
+    await person.selectOptions(screen.getByRole("combobox", { name: "Metro area" }), "Paris");
+    await screen.findByRole("img", { name: "Invitations per day" });
 
     const queries = api.callsTo("GET", ENGAGEMENT).map((call) => Object.fromEntries(call.query));
-    expect(queries[0]).toEqual({ start: iso(now - 29 * 86_400_000), end: iso(now) });
-    expect(queries[1]).toEqual({ start: iso(now - 6 * 86_400_000), end: iso(now) });
-    expect(queries.at(-1)).toEqual({ start: iso(now - 6 * 86_400_000), end: iso(now), metro: "paris" });
+    expect(queries).toEqual([
+      { start: iso(now - 29 * 86_400_000), end: iso(now) },
+      { start: iso(now - 6 * 86_400_000), end: iso(now) },
+      { start: iso(now - 6 * 86_400_000), end: iso(now), metro: "paris" },
+    ]);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("offers only the metro areas the server knows, by name", async () => {
+    fakeApi({ "GET /api/v1/metros": ok(METROS), [`GET ${ENGAGEMENT}`]: ok(FIGURES) });
+    render(<EngagementPage />);
+
+    await screen.findByRole("option", { name: "Paris" });
+    const options = within(screen.getByRole("combobox", { name: "Metro area" })).getAllByRole("option");
+    expect(options.map((option) => [option.textContent, option.getAttribute("value")])).toEqual([
+      ["All", ""],
+      ["Berlin", "berlin"],
+      ["New York", "new-york"],
+      ["Paris", "paris"],
+    ]);
+    expect(screen.queryByRole("textbox")).toBeNull();
+  });
+
+  it("shows only the figures for the metro area chosen last", async () => {
+    const slow = deferred<Answer>();
+    const api = fakeApi({
+      "GET /api/v1/metros": ok(METROS),
+      [`GET ${ENGAGEMENT}`]: (call) => (call.query.get("metro") === "paris" ? slow.promise : ok(FIGURES)),
+    });
+    render(<EngagementPage />);
+    const person = userEvent.setup({ delay: null });
+    await screen.findByRole("option", { name: "Paris" });
+    await screen.findByRole("img", { name: "Invitations per day" });
+
+    await person.selectOptions(screen.getByRole("combobox", { name: "Metro area" }), "Paris");
+    await person.selectOptions(screen.getByRole("combobox", { name: "Metro area" }), "Berlin");
+    await screen.findByRole("img", { name: "Invitations per day" });
+    await act(async () => {
+      slow.resolve(ok({ ...FIGURES, active_users: { ...FIGURES.active_users, dau: 999 } }));
+      await new Promise((settle) => setTimeout(settle, 50));
+    });
+
+    expect(document.querySelector(".stat__value")?.textContent).toBe("60");
+    expect(api.callsTo("GET", ENGAGEMENT).map((call) => call.query.get("metro"))).toEqual([null, "paris", "berlin"]);
   });
 
   it("shows the figures, the charts and the cohorts", async () => {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { ApiError, api } from "../../api/http";
 import { BarList, LineChart } from "../../components/charts";
+import { MetroFilter } from "../../components/MetroFilter";
 
 interface Day {
   date: string;
@@ -50,11 +51,19 @@ export function EngagementPage() {
     const end = new Date();
     const start = new Date(end.getTime() - (days - 1) * 86_400_000);
     const query = new URLSearchParams({ start: iso(start), end: iso(end), ...(metro ? { metro } : {}) });
+    // Only the answer for the range and area chosen last is shown: the others are dropped.
+    const abort = new AbortController();
+    setData(null);
     setError(null);
     api
-      .get<Engagement>(`metrics/engagement?${query}`)
-      .then(setData)
-      .catch((failure: unknown) => setError(failure instanceof ApiError ? failure.message : "Could not load the figures."));
+      .get<Engagement>(`metrics/engagement?${query}`, abort.signal)
+      .then((figures) => {
+        if (!abort.signal.aborted) setData(figures);
+      })
+      .catch((failure: unknown) => {
+        if (!abort.signal.aborted) setError(failure instanceof ApiError ? failure.message : "Could not load the figures.");
+      });
+    return () => abort.abort();
   }, [days, metro]);
 
   return (
@@ -70,10 +79,7 @@ export function EngagementPage() {
             <option value={365}>A year</option>
           </select>
         </label>
-        <label>
-          Metro area (slug){" "}
-          <input value={metro} placeholder="all" onChange={(e) => setMetro(e.target.value.trim())} />
-        </label>
+        <MetroFilter value={metro} onChange={setMetro} />
       </div>
       {error && <p className="form-error" role="alert">{error}</p>}
       {!data ? (

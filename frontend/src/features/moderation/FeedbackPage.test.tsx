@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { fakeApi, ok } from "../../test/fakeApi";
+import { apiError, fakeApi, ok } from "../../test/fakeApi";
 import { FeedbackPage } from "./FeedbackPage";
 
 describe("FeedbackPage", () => {
@@ -28,5 +28,15 @@ describe("FeedbackPage", () => {
     render(<FeedbackPage />);
 
     expect(await screen.findByText("No feedback yet.")).toBeTruthy();
+  });
+
+  it("says when the feedback could not be loaded", async () => {
+    fakeApi({ "GET /api/v1/moderation/feedback": apiError(500, "server_error", "Something went wrong on our side.") });
+    render(<FeedbackPage />);
+
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "The feedback could not be loaded. Something went wrong on our side.",
+    );
+    expect(screen.queryByText("Loading…")).toBeNull();
   });
 });

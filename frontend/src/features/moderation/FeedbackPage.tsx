@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api } from "../../api/http";
+import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
 
 interface Feedback {
@@ -14,13 +14,24 @@ const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle
 
 export function FeedbackPage() {
   const [items, setItems] = useState<Feedback[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.get<Page<Feedback>>("moderation/feedback").then((page) => setItems(page.results));
+    const abort = new AbortController();
+    api
+      .get<Page<Feedback>>("moderation/feedback", abort.signal)
+      .then((page) => setItems(page.results))
+      .catch((failure: unknown) => {
+        if (abort.signal.aborted) return;
+        setError(`The feedback could not be loaded. ${failure instanceof ApiError ? failure.message : "Please try again."}`);
+      });
+    return () => abort.abort();
   }, []);
   return (
     <section aria-labelledby="feedback-title">
       <h1 id="feedback-title">Feedback</h1>
-      {items === null ? (
+      {error ? (
+        <p className="form-error" role="alert">{error}</p>
+      ) : items === null ? (
         <p className="muted">Loading…</p>
       ) : items.length === 0 ? (
         <p className="muted">No feedback yet.</p>

@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { apiError, fakeApi, ok } from "../../test/fakeApi";
@@ -49,7 +49,7 @@ describe("ReportsPage", () => {
     ]);
   });
 
-  it("resolves a report with the moderator's note, then reloads", async () => {
+  it("resolves a report with the moderator's note once confirmed, then reloads", async () => {
     let open = [report(2, "message", "you are awful")];
     const api = fakeApi({
       [`GET ${REPORTS}`]: () => ok({ results: open, next: null }),
@@ -58,28 +58,74 @@ describe("ReportsPage", () => {
         return ok({ ...report(2, "message", "you are awful"), status: "resolved" });
       },
     });
-    vi.stubGlobal("prompt", vi.fn(() => "Insults"));
+    const prompt = vi.fn(() => "from a prompt");
+    vi.stubGlobal("prompt", prompt);
     render(<ReportsPage />);
+    const person = userEvent.setup({ delay: null });
 
-    await userEvent.setup({ delay: null }).click(await screen.findByRole("button", { name: "Hide message" }));
+    await person.click(await screen.findByRole("button", { name: "Hide message" }));
+    const form = screen.getByRole("form", { name: "Hide message: report 2" });
+    expect(within(form).getByText("Hide this message from both owners?")).toBeTruthy();
+    expect(document.activeElement).toBe(within(form).getByLabelText("Why (for the audit log)"));
+    expect(api.callsTo("POST", `${REPORTS}/2/resolve`)).toEqual([]);
+    await person.keyboard("Insults");
+    await person.click(within(form).getByRole("button", { name: "Confirm: hide message" }));
 
-    expect((await screen.findByRole("status")).textContent).toBe("Report 2 resolved (hide message).");
+    const notice = await screen.findByRole("status");
+    expect(notice.textContent).toBe("Report 2 resolved (hide message).");
     expect(await screen.findByText("No open reports. All quiet.")).toBeTruthy();
+    expect(document.activeElement).toBe(notice);
     expect(api.callsTo("POST", `${REPORTS}/2/resolve`).map((call) => call.body)).toEqual([
       { action: "hide_message", note: "Insults" },
     ]);
+    expect(prompt).not.toHaveBeenCalled();
   });
 
-  it("passes on the server's refusal", async () => {
+  it("does nothing when the moderator cancels, not even a suspension", async () => {
+    const api = fakeApi({ [`GET ${REPORTS}`]: ok({ results: [report(1, "user", "sam")], next: null }) });
+    vi.stubGlobal("prompt", vi.fn(() => null));
+    render(<ReportsPage />);
+    const person = userEvent.setup({ delay: null });
+    const suspend = await screen.findByRole("button", { name: "Suspend user" });
+
+    await person.click(suspend);
+    await person.keyboard("Spam");
+    await person.click(screen.getByRole("button", { name: "Cancel" }));
+
+    expect(screen.queryByRole("form")).toBeNull();
+    expect(document.activeElement).toBe(suspend);
+    await person.click(screen.getByRole("button", { name: "Dismiss" }));
+    await person.keyboard("{Escape}");
+
+    expect(screen.queryByRole("form")).toBeNull();
+    expect(api.calls.filter((call) => call.method === "POST")).toEqual([]);
+    expect(api.callsTo("GET", REPORTS)).toHaveLength(1);
+    expect(screen.queryByRole("status")).toBeNull();
+  });
+
+  it("passes on the server's refusal, and keeps the note to try again", async () => {
     fakeApi({
       [`GET ${REPORTS}`]: ok({ results: [report(1, "user", "sam")], next: null }),
       [`POST ${REPORTS}/1/resolve`]: apiError(409, "conflict", "This report was already resolved (dismissed)."),
     });
-    vi.stubGlobal("prompt", vi.fn(() => ""));
+    render(<ReportsPage />);
+    const person = userEvent.setup({ delay: null });
+
+    await person.click(await screen.findByRole("button", { name: "Dismiss" }));
+    await person.keyboard("Duplicate{Enter}");
+
+    expect((await screen.findByRole("alert")).textContent).toBe("This report was already resolved (dismissed).");
+    expect(screen.getByLabelText("Why (for the audit log)")).toHaveProperty("value", "Duplicate");
+    expect(screen.queryByRole("status")).toBeNull();
+  });
+
+  it("says when the reports could not be loaded", async () => {
+    fakeApi({ [`GET ${REPORTS}`]: apiError(403, "permission_denied", "You do not have permission to perform this action.") });
     render(<ReportsPage />);
 
-    await userEvent.setup({ delay: null }).click(await screen.findByRole("button", { name: "Dismiss" }));
-
-    expect((await screen.findByRole("status")).textContent).toBe("This report was already resolved (dismissed).");
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "The reports could not be loaded. You do not have permission to perform this action.",
+    );
+    expect(screen.queryByText("Loading…")).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
+import { Field } from "../../components/Field";
 
 interface Report {
   id: number;
@@ -14,6 +15,15 @@ interface Report {
   resolution: { action: string; note: string; moderator_id: number | null; resolved_at: string } | null;
 }
 
+type Action = "dismiss" | "hide_message" | "suspend_user";
+
+// What each action's button says, and what its confirmation asks.
+const ACTIONS: Record<Action, { label: string; question: string }> = {
+  dismiss: { label: "Dismiss", question: "Dismiss this report?" },
+  hide_message: { label: "Hide message", question: "Hide this message from both owners?" },
+  suspend_user: { label: "Suspend user", question: "Suspend this user? Their sessions end at once." },
+};
+
 const age = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 function ago(moment: string): string {
   const minutes = Math.round((new Date(moment).getTime() - Date.now()) / 60_000);
@@ -25,22 +35,67 @@ function ago(moment: string): string {
 export function ReportsPage() {
   const [ordering, setOrdering] = useState<"age" | "frequency">("age");
   const [reports, setReports] = useState<Report[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [reloads, setReloads] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
+  // The action a moderator picked and has yet to confirm, with their note for the audit log.
+  const [confirming, setConfirming] = useState<{ report: Report; action: Action } | null>(null);
+  const [note, setNote] = useState("");
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const opener = useRef<HTMLButtonElement | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
 
-  const load = useCallback(() => {
-    api.get<Page<Report>>(`moderation/reports?status=open&ordering=${ordering}`).then((page) => setReports(page.results));
-  }, [ordering]);
-  useEffect(load, [load]);
+  useEffect(() => {
+    const abort = new AbortController();
+    setLoadError(null);
+    api
+      .get<Page<Report>>(`moderation/reports?status=open&ordering=${ordering}`, abort.signal)
+      .then((page) => {
+        if (!abort.signal.aborted) setReports(page.results);
+      })
+      .catch((error: unknown) => {
+        if (abort.signal.aborted) return;
+        setLoadError(`The reports could not be loaded. ${error instanceof ApiError ? error.message : "Please try again."}`);
+      });
+    return () => abort.abort();
+  }, [ordering, reloads]);
 
-  async function resolve(report: Report, action: "dismiss" | "hide_message" | "suspend_user") {
-    const note = window.prompt("A note for the audit log (why):", "") ?? "";
+  function ask(report: Report, action: Action, button: HTMLButtonElement) {
+    opener.current = button;
+    setConfirming({ report, action });
+    setNote("");
+    setRefusal(null);
+  }
+
+  function cancel() {
+    setConfirming(null);
+    setRefusal(null);
+    opener.current?.focus();
+  }
+
+  // A report resolved: its card goes, so the focus goes to the sentence that says so.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
+
+  async function resolve(event: FormEvent) {
+    event.preventDefault();
+    if (!confirming) return;
+    const { report, action } = confirming;
+    setBusy(true);
+    setRefusal(null);
     try {
       await api.post(`moderation/reports/${report.id}/resolve`, { action, note });
-      setNotice(`Report ${report.id} resolved (${action.replace("_", " ")}).`);
-      load();
     } catch (error) {
-      setNotice(error instanceof ApiError ? error.message : "That did not work.");
+      setRefusal(error instanceof ApiError ? error.message : "That did not work. Please try again.");
+      return;
+    } finally {
+      setBusy(false);
     }
+    setConfirming(null);
+    setNotice(`Report ${report.id} resolved (${action.replace("_", " ")}).`);
+    setReloads((count) => count + 1);
   }
 
   return (
@@ -55,8 +110,10 @@ export function ReportsPage() {
           </select>
         </label>
       </div>
-      {notice && <p className="notice" role="status">{notice}</p>}
-      {reports === null ? (
+      {notice && <p className="notice" role="status" tabIndex={-1} ref={noticeRef}>{notice}</p>}
+      {loadError ? (
+        <p className="form-error" role="alert">{loadError}</p>
+      ) : reports === null ? (
         <p className="muted">Loading…</p>
       ) : reports.length === 0 ? (
         <p className="muted">No open reports. All quiet.</p>
@@ -72,18 +129,35 @@ export function ReportsPage() {
               <blockquote className="report__preview">{report.target.preview || "(gone)"}</blockquote>
               {report.text && <p>Reporter says: {report.text}</p>}
               <div className="actions">
-                <button className="button" type="button" onClick={() => void resolve(report, "dismiss")}>
-                  Dismiss
-                </button>
-                {report.target.type === "message" && (
-                  <button className="button" type="button" onClick={() => void resolve(report, "hide_message")}>
-                    Hide message
-                  </button>
-                )}
-                <button className="button button--danger" type="button" onClick={() => void resolve(report, "suspend_user")}>
-                  Suspend user
-                </button>
+                {(["dismiss", "hide_message", "suspend_user"] as const)
+                  .filter((action) => action !== "hide_message" || report.target.type === "message")
+                  .map((action) => (
+                    <button key={action} type="button"
+                      className={action === "suspend_user" ? "button button--danger" : "button"}
+                      aria-expanded={confirming?.report.id === report.id && confirming.action === action}
+                      onClick={(event) => ask(report, action, event.currentTarget)}>
+                      {ACTIONS[action].label}
+                    </button>
+                  ))}
               </div>
+              {confirming?.report.id === report.id && (
+                <form className="report__confirm" onSubmit={(event) => void resolve(event)}
+                  onKeyDown={(event) => event.key === "Escape" && cancel()}
+                  aria-label={`${ACTIONS[confirming.action].label}: report ${report.id}`}>
+                  <p className="report__question">{ACTIONS[confirming.action].question}</p>
+                  {refusal && <p className="form-error" role="alert">{refusal}</p>}
+                  <Field label="Why (for the audit log)" value={note} autoFocus onChange={(e) => setNote(e.target.value)} />
+                  <div className="actions">
+                    <button type="submit" disabled={busy}
+                      className={confirming.action === "suspend_user" ? "button button--danger" : "button button--primary"}>
+                      {busy ? "Saving…" : `Confirm: ${ACTIONS[confirming.action].label.toLowerCase()}`}
+                    </button>
+                    <button className="button button--quiet" type="button" onClick={cancel}>
+                      Cancel
+                    </button>
+                  </div>
+                </form>
+              )}
             </li>
           ))}
         </ul>

@@ -72,7 +72,12 @@ describe("PetsPage", () => {
     answer.resolve(ok(pet(9, { ...body, species: "rabbit", size: "small", energy: "medium" }), 201));
 
     expect(await screen.findByRole("link", { name: "Bun" })).toBeTruthy();
+    // The whole form starts over, the Vaccinated box back at its default too.
     expect(screen.getByLabelText("Name")).toHaveProperty("value", "");
+    expect(screen.getByLabelText("Species")).toHaveProperty("value", "dog");
+    expect(screen.getByLabelText("Age (years)")).toHaveProperty("value", "2");
+    expect(screen.getByLabelText("Size")).toHaveProperty("value", "medium");
+    expect(screen.getByRole("checkbox", { name: "Vaccinated" })).toHaveProperty("checked", true);
   });
 
   it("shows the server's field errors next to the fields", async () => {
@@ -119,5 +124,34 @@ describe("PetsPage", () => {
 
     await waitFor(() => expect(names()).toEqual(["Mia", "Add a pet"]));
     expect(api.callsTo("DELETE", "/api/v1/pets/3/")).toHaveLength(1);
+  });
+
+  it("says when the pets could not be loaded", async () => {
+    fakeApi({ "GET /api/v1/pets/": apiError(500, "server_error", "Something went wrong on our side.") });
+    renderPets();
+
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "Your pets could not be loaded. Something went wrong on our side.",
+    );
+    expect(screen.queryByText("Loading…")).toBeNull();
+    expect(screen.queryByText("No pets yet. Add your first one below.")).toBeNull();
+  });
+
+  it("says when a pet could not be removed, and keeps it", async () => {
+    fakeApi({
+      "GET /api/v1/pets/": ok({ results: [pet(3), pet(4, { name: "Mia" })], next: null }),
+      "DELETE /api/v1/pets/3/": apiError(503, "unavailable", "The service is temporarily unavailable. Please try again shortly."),
+    });
+    vi.stubGlobal("confirm", vi.fn(() => true));
+    renderPets();
+    const person = userEvent.setup({ delay: null });
+    await screen.findByRole("link", { name: "Rex" });
+
+    await person.click(screen.getByRole("button", { name: "Remove Rex" }));
+
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "Rex was not removed. The service is temporarily unavailable. Please try again shortly.",
+    );
+    expect(names()).toEqual(["Rex", "Mia", "Add a pet"]);
   });
 });

@@ -1,11 +1,10 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
-import { api } from "../../api/http";
+import { ApiError, api } from "../../api/http";
 import type { Page } from "../../api/types";
 import { Field } from "../../components/Field";
 import type { PublicPet as Pet } from "../../realtime/types";
 import { useSubmit } from "../auth/useForm";
-
 
 const EMPTY = { name: "", species: "dog", breed: "", age: "2", size: "medium", energy: "medium" };
 // Most playmates ask for vaccinated pets (it is every new pet's default wish).
@@ -15,6 +14,8 @@ export function PetsPage() {
   const [pets, setPets] = useState<Pet[] | null>(null);
   const [form, setForm] = useState(EMPTY);
   const [vaccinated, setVaccinated] = useState(VACCINATED_BY_DEFAULT);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [removeError, setRemoveError] = useState<string | null>(null);
   const { busy, fieldErrors, formError, submit } = useSubmit();
 
   useEffect(() => {
@@ -22,7 +23,10 @@ export function PetsPage() {
     api
       .get<Page<Pet>>("pets/", abort.signal)
       .then((page) => setPets(page.results))
-      .catch(() => setPets([]));
+      .catch((error: unknown) => {
+        if (abort.signal.aborted) return;
+        setLoadError(`Your pets could not be loaded. ${error instanceof ApiError ? error.message : "Please try again."}`);
+      });
     return () => abort.abort();
   }, []);
 
@@ -32,12 +36,19 @@ export function PetsPage() {
       const pet = await api.post<Pet>("pets/", { ...form, age: Number(form.age), vaccinated });
       setPets((current) => [pet, ...(current ?? [])]);
       setForm(EMPTY);
+      setVaccinated(VACCINATED_BY_DEFAULT);
     });
   }
 
   async function remove(pet: Pet) {
     if (!window.confirm(`Remove ${pet.name}? Their suggestions and invitations go too.`)) return;
-    await api.delete(`pets/${pet.id}/`);
+    setRemoveError(null);
+    try {
+      await api.delete(`pets/${pet.id}/`);
+    } catch (error) {
+      setRemoveError(`${pet.name} was not removed. ${error instanceof ApiError ? error.message : "Please try again."}`);
+      return;
+    }
     setPets((current) => (current ?? []).filter((other) => other.id !== pet.id));
   }
 
@@ -57,7 +68,16 @@ export function PetsPage() {
   return (
     <section aria-labelledby="pets-title">
       <h1 id="pets-title">My pets</h1>
-      {pets === null ? (
+      {removeError && (
+        <p className="form-error" role="alert">
+          {removeError}
+        </p>
+      )}
+      {loadError ? (
+        <p className="form-error" role="alert">
+          {loadError}
+        </p>
+      ) : pets === null ? (
         <p className="muted">Loading…</p>
       ) : pets.length === 0 ? (
         <p className="muted">No pets yet. Add your first one below.</p>

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { App } from "../../App";
 import { setAccess } from "../../api/http";
 import type { PublicPet, Suggestion } from "../../realtime/types";
-import { fakeApi, fakeWebSocket, ok, sessionRoutes, signedInCookie, user, type Routes } from "../../test/fakeApi";
+import { apiError, fakeApi, fakeWebSocket, ok, sessionRoutes, signedInCookie, user, type Routes } from "../../test/fakeApi";
 
 const ME = user({ id: 7 });
 
@@ -141,6 +141,17 @@ describe("SuggestionsPage", () => {
 
     const hint = await screen.findByText((_, element) => element?.textContent === "Add a pet first: My pets.");
     expect(within(hint).getByRole("link", { name: "My pets" }).getAttribute("href")).toBe("/pets");
+    expect(api.calls.filter((call) => call.path.endsWith("/matches"))).toEqual([]);
+  });
+
+  it("says when the pets could not be loaded, instead of looking forever", async () => {
+    const { api } = openSuggestions({
+      "GET /api/v1/pets/": apiError(500, "server_error", "Something went wrong on our side."),
+    });
+
+    const error = await screen.findByText("Your pets could not be loaded. Something went wrong on our side.");
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(screen.queryByText("Looking for playmates nearby…")).toBeNull();
     expect(api.calls.filter((call) => call.path.endsWith("/matches"))).toEqual([]);
   });
 });

@@ -21,14 +21,23 @@ export function SuggestionsPage() {
   const [petId, setPetId] = useState<number | null>(null);
   const [suggestions, setSuggestions] = useState<Suggestion[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [petsError, setPetsError] = useState<string | null>(null);
   const [gone, setGone] = useState<Set<number>>(new Set());
   const { state, dispatch, resyncs } = useRealtime();
 
   useEffect(() => {
-    api.get<Page<Pet>>("pets/").then((page) => {
-      setPets(page.results);
-      setPetId(page.results[0]?.id ?? null);
-    });
+    const abort = new AbortController();
+    api
+      .get<Page<Pet>>("pets/", abort.signal)
+      .then((page) => {
+        setPets(page.results);
+        setPetId(page.results[0]?.id ?? null);
+      })
+      .catch((error: unknown) => {
+        if (abort.signal.aborted) return;
+        setPetsError(`Your pets could not be loaded. ${error instanceof ApiError ? error.message : "Please try again."}`);
+      });
+    return () => abort.abort();
   }, []);
 
   useEffect(() => {
@@ -70,7 +79,12 @@ export function SuggestionsPage() {
 
   async function pass(suggestion: Suggestion) {
     if (petId === null) return;
-    await api.post(`pets/${petId}/matches/${suggestion.pet.id}/pass`);
+    try {
+      await api.post(`pets/${petId}/matches/${suggestion.pet.id}/pass`);
+    } catch (error) {
+      setNotice(error instanceof ApiError ? error.message : `${suggestion.pet.name} could not be passed.`);
+      return;
+    }
     setGone((current) => new Set(current).add(suggestion.pet.id));
   }
 
@@ -106,7 +120,9 @@ export function SuggestionsPage() {
           {fresh === 1 ? "A new playmate just joined nearby." : `${fresh} new playmates just joined nearby.`}
         </p>
       )}
-      {shown === null ? (
+      {petsError ? (
+        <p className="form-error" role="alert">{petsError}</p>
+      ) : shown === null ? (
         <p className="muted">Looking for playmates nearby…</p>
       ) : shown.length === 0 ? (
         <p className="muted">No one nearby yet. New pets appear here as they join.</p>

@@ -1,7 +1,8 @@
 """Fixed-window rate limits with atomic counters, shared by every process through Redis.
 
-Without REDIS_URL (the embedded default, one process) the counters live in this process.
-Windows are numbered from the wall clock, so a test that freezes time controls them exactly.
+Without REDIS_URL (the embedded default, one process) the counters live in this process, as
+they do while Redis is unreachable. Windows are numbered from the wall clock, so a test that
+freezes time controls them exactly.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from functools import cache
 
 import redis
 from django.conf import settings
 
+from config import redis as shared_redis
 from config.errors import RateLimited
 from config.observability import RATE_LIMITED
 
@@ -32,9 +34,7 @@ def _key(scope: str, identity: str, window: int, now: float) -> str:
     return f"pawdate:rl:{scope}:{digest}:{int(now // window)}"
 
 
-@cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URLS[0], socket_timeout=2, socket_connect_timeout=2)
+_redis = shared_redis.client  # the process's one client; tests clear it with the settings
 
 
 class _LocalCounters:
@@ -69,14 +69,19 @@ def _add_many(scope: str, amounts: Mapping[str, int], window: int) -> dict[str, 
     now = time.time()
     keys = {identity: _key(scope, identity, window, now) for identity in amounts}
     window_end = (int(now // window) + 1) * window
+    counts = None
     if settings.REDIS_URLS:
         pipe = _redis().pipeline(transaction=True)
         for identity, key in keys.items():
             pipe.incrby(key, amounts[identity])
             pipe.expire(key, window + 1)
-        replies = pipe.execute()
-        counts = {identity: int(replies[2 * n]) for n, identity in enumerate(keys)}
-    else:
+        # Without Redis (restarting, unreachable) each process counts on its own until it is
+        # back: the limits still hold, per process, and writes go on instead of all being
+        # refused. /readyz reports the outage.
+        with suppress(redis.RedisError):
+            replies = pipe.execute()
+            counts = {identity: int(replies[2 * n]) for n, identity in enumerate(keys)}
+    if counts is None:
         counts = {
             identity: _local.add(key, amounts[identity], window_end, now)
             for identity, key in keys.items()

@@ -26,8 +26,9 @@ from config.errors import error_body
 
 CHECK_TIMEOUT_SECONDS = 3.0
 # The database check gets threads of its own: one stuck on an unreachable server (the pool waits
-# 10 s for a connection) is abandoned after CHECK_TIMEOUT_SECONDS, whereas asyncio.run (which
-# runs this async view under the sync handler) and sync_to_async both wait for their threads.
+# 5 s for a connection: settings.DATABASES) is abandoned after CHECK_TIMEOUT_SECONDS, whereas
+# asyncio.run (which runs this async view under the sync handler) and sync_to_async both wait
+# for their threads.
 _database_check_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
 

@@ -135,7 +135,14 @@ if DATABASE_URL:
         _database.setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": DB_POOL_MAX_SIZE,
-            "timeout": 10,
+            # How long a thread waits for a connection. Only an unreachable PostgreSQL makes it
+            # wait that long (the pool holds a connection per thread), so it is how long a
+            # request waits for its 503 during an outage, its thread taken meanwhile.
+            "timeout": 5,
+            # psycopg retries a lost connection with a doubling delay until this gives out,
+            # then tries again only when a thread asks: PostgreSQL back after an outage of
+            # minutes is used within seconds, not after the next of delays doubling to minutes.
+            "reconnect_timeout": 5,
         }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

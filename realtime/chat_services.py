@@ -148,8 +148,9 @@ def message_send_many(messages: Sequence[NewMessage]) -> list[Message | Exceptio
     Returns each message's outcome, in order: the stored message (its `sender` selected), or
     the error `message_send` would raise for it (ValidationError, NotFound, Conflict,
     RateLimited), or the database's own error for a message it refused. New messages get
-    their seqs in the order of `messages`. A failure of the database or Redis as a whole
-    raises, and the transaction it broke stores nothing.
+    their seqs in the order of `messages`. A failure of the database as a whole raises, and
+    the transaction it broke stores nothing; without Redis the rate limit counts in the
+    process (`accounts.ratelimit`).
     """
     outcomes: dict[int, Message | Exception] = {}
     pending: dict[int, NewMessage] = {}

@@ -9,7 +9,7 @@ message sent to our groups names its group: `send_many` and `realtime.doorbell` 
 
 The heartbeat is the hub's too ("pulse"). Every socket is due for a check every
 HEARTBEAT_SECONDS (±25 %, so sockets opened together do not stay together); each pulse takes
-the sockets due, and for all of them at once:
+the sockets due (one at least, so that each pulse sends an echo), and for all of them at once:
 - reads their sessions, users and last `seq` in one query (`standings`): an ended session or a
   locked-out user closes the socket even if its close message was lost, and an event whose
   doorbell was lost is delivered;
@@ -17,6 +17,9 @@ the sockets due, and for all of them at once:
 - sends one echo through each of their groups and waits for each to come back: a group whose
   echo is lost twice in a row is one this process no longer hears (Redis restarted, the
   subscription dropped), and its sockets close with 1012, for their clients to resume.
+While echoes are lost (Redis is away), every other socket reads its log on each pulse as well,
+and once more after they are back: the doorbells rung meanwhile are lost too, and a socket
+should not wait for its own beat, up to 19 s, to deliver what they announced.
 """
 
 from __future__ import annotations
@@ -94,6 +97,9 @@ class Hub:
         self.echo_token = ""
         self.echoes_awaited: set[str] = set()
         self.echoed = asyncio.Event()
+        # Pulses left in which every socket reads its log: echoes were lost, so doorbells may
+        # have been too.
+        self.catching_up = 0
 
     # --- Sockets in and out -----------------------------------------------------------------------
 
@@ -220,20 +226,34 @@ class Hub:
 
     async def pulse(self) -> None:
         now = time.monotonic()
-        due = [socket for socket in self.sockets if socket.due <= now and not socket.closing]
-        if not due:
+        sockets = [socket for socket in self.sockets if not socket.closing]
+        if not sockets:
             return
+        due = [socket for socket in sockets if socket.due <= now]
+        if not due:
+            # One echo a pulse at least, so that Redis going away is noticed within a second
+            # even when no socket is due (they all opened together, a moment ago).
+            due = [min(sockets, key=lambda socket: socket.due)]
         for socket in due:
             socket.due = next_beat()
+        checked = due
+        if self.catching_up:
+            picked = set(due)
+            checked = due + [socket for socket in sockets if socket not in picked]
         try:
             found = await database_sync_to_async(standings)(
-                [(socket.user_id, socket.session_id) for socket in due]
+                [(socket.user_id, socket.session_id) for socket in checked]
             )
         except Exception:
-            _log.warning("the standing check of %s sockets failed", len(due), exc_info=True)
+            _log.warning("the standing check of %s sockets failed", len(checked), exc_info=True)
             for socket in due:
                 await socket.checked(1012, 0)
             return
+        # Before the echoes, which may take seconds to be found lost: what the log holds is
+        # delivered now.
+        for socket in checked:
+            if not socket.closing:
+                await socket.checked(*found.get((socket.user_id, socket.session_id), (4401, 0)))
         try:
             await sync_to_async(presence.sockets_alive, thread_sensitive=False)(
                 [(socket.user_id, socket.socket_id) for socket in due], presence_seconds()
@@ -245,14 +265,13 @@ class Hub:
         deaf = await self.deaf_among(groups)
         if deaf:
             deaf = await self.deaf_among(deaf)
-        for socket in due:
-            if socket.closing:
-                continue
-            close_code, last_seq = found.get((socket.user_id, socket.session_id), (4401, 0))
-            if close_code is None and deaf.intersection(socket.groups_joined):
+        # Lost echoes: every socket reads its log on each pulse until they are back, and on
+        # the pulse after, which covers the doorbells lost until then.
+        self.catching_up = 2 if deaf else max(0, self.catching_up - 1)
+        for socket in checked:
+            if not socket.closing and deaf.intersection(socket.groups_joined):
                 _log.warning("user %s: the channel layer no longer reaches", socket.user_id)
-                close_code = 1012
-            await socket.checked(close_code, last_seq)
+                await socket.checked(1012, 0)
 
     async def deaf_among(self, groups: Iterable[str]) -> set[str]:
         """Those of `groups` whose echo did not come back within the echo timeout."""

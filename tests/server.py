@@ -3,7 +3,9 @@
 Not a test module. `running_server(...)` starts the server on a free port with production-like
 settings (DEBUG off, a random SECRET_KEY), waits until /healthz answers, captures everything it
 prints to a file and stops it afterwards (`running_redis(...)` does the same for a private Redis
-server). Tests whose data the server must see use `@pytest.mark.django_db(transaction=True)` and
+server, `restartable_redis(...)` for one that a test may stop and start again, and
+`running_postgres(...)` for a private PostgreSQL cluster that a test may stop and start again).
+Tests whose data the server must see use `@pytest.mark.django_db(transaction=True)` and
 `server_database_url()`, the test database's URL.
 """
 
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -23,7 +27,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import psycopg
 import redis
+from psycopg import sql
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_SECONDS = 30.0
@@ -233,37 +239,73 @@ def launched(
 def running_redis(tmp_path: Path) -> Iterator[str]:
     """A private `redis-server` on a free port, without persistence; yields its URL (database 0),
     stopped on exit. For tests that need a Redis of their own, e.g. a second channel-layer shard."""
+    with restartable_redis(tmp_path) as server:
+        yield server.url
+
+
+@dataclass
+class RedisServer:
+    """A private `redis-server` that a test may stop and start again on the same port (a Redis
+    restart: without persistence it comes back empty)."""
+
+    port: int
+    data_dir: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "redis.log"
+
+    def start(self) -> None:
+        """Starts it; returns once it answers PING."""
+        assert self.process is None or self.process.poll() is not None, "already running"
+        command = [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        _wait_until_redis_answers(self.port, self.process, self.log_path)
+
+    def stop(self) -> None:
+        """SIGTERM, as a supervisor stops it; returns once it has exited."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextmanager
+def restartable_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """`running_redis`, but yields the server itself, to stop and start again in the test."""
     port = free_port()
     data_dir = tmp_path / f"redis-{port}"
     data_dir.mkdir(parents=True)
-    command = [
-        "redis-server",
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--dir",
-        str(data_dir),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--daemonize",
-        "no",
-    ]
-    log_path = data_dir / "redis.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    server = RedisServer(port=port, data_dir=data_dir)
     try:
-        _wait_until_redis_answers(port, process, log_path)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def _wait_until_redis_answers(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -318,3 +360,150 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     # The workers of a server that died abruptly would outlive it; they share its session.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@dataclass
+class Postgres:
+    """A private PostgreSQL cluster: `url` is its `postgres` database, as the superuser
+    `postgres` (trust authentication, 127.0.0.1 only)."""
+
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return self.database_url("postgres")
+
+    def database_url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{quote(name, safe='')}"
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def start(self) -> None:
+        """Starts the cluster (again: same port, same data); returns once it accepts connections."""
+        with self.log_path.open("ab") as log:
+            # The postmaster keeps pg_ctl's output as its log: a file this process opened,
+            # in a directory the postgres user could not open.
+            started = subprocess.run(
+                _as_postgres(_pg_ctl("start", self.data_dir)),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=READY_TIMEOUT_SECONDS + 5,
+                check=False,
+            )
+        if started.returncode != 0:
+            raise RuntimeError(
+                f"PostgreSQL did not start (pg_ctl exited with {started.returncode});"
+                f" its log:\n{self.output()}"
+            )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stops the cluster as a restart does (`fast`: open sessions are ended); returns once
+        it is down."""
+        stopped = subprocess.run(
+            _as_postgres(_pg_ctl("stop", self.data_dir, "--mode", mode)),
+            capture_output=True,
+            text=True,
+            timeout=STOP_TIMEOUT_SECONDS + 5,
+            check=False,
+        )
+        if stopped.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not stop: {stopped.stdout}{stopped.stderr}")
+
+    def running(self) -> bool:
+        return (self.data_dir / "postmaster.pid").exists()
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL's programs refuse to run as root: as root, they run as the postgres user."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *command]
+    return command
+
+
+def _pg_ctl(action: str, data_dir: Path, *options: str) -> list[str]:
+    timeout = str(int(READY_TIMEOUT_SECONDS))
+    return [
+        str(POSTGRES_BIN / "pg_ctl"),
+        action,
+        "-D",
+        str(data_dir),
+        "-w",
+        "-t",
+        timeout,
+        *options,
+    ]
+
+
+@contextmanager
+def running_postgres(tmp_path: Path) -> Iterator[Postgres]:
+    """A private PostgreSQL 15 cluster on a free port, made for tests (no fsync: a crash of the
+    machine may lose it), yielded running; stopped and deleted on exit. Its log goes to
+    `tmp_path`; its data and unix socket to a directory of its own that the postgres user owns
+    (pytest's temporary directories are closed to other users)."""
+    port = free_port()
+    home = Path(tempfile.mkdtemp(prefix=f"pawdate-postgres-{port}-"))
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres", "postgres")
+    data_dir = home / "data"
+    log_path = tmp_path / f"postgres-{port}.log"
+    postgres = Postgres(port=port, data_dir=data_dir, log_path=log_path)
+    try:
+        created = subprocess.run(
+            _as_postgres(
+                [
+                    str(POSTGRES_BIN / "initdb"),
+                    "--pgdata",
+                    str(data_dir),
+                    "--username",
+                    "postgres",
+                    "--auth",
+                    "trust",
+                    "--encoding",
+                    "UTF8",
+                    "--locale",
+                    "C",
+                    "--no-sync",
+                    "--no-instructions",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"initdb failed: {created.stdout}{created.stderr}")
+        # Appended by this process: the file keeps its owner, the postgres user.
+        with (data_dir / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"port = {port}\n"
+                "listen_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{home}'\n"
+                "fsync = off\n"
+                "synchronous_commit = off\n"
+                "full_page_writes = off\n"
+                "shared_buffers = 32MB\n"
+            )
+        postgres.start()
+        yield postgres
+    finally:
+        if postgres.running():
+            with suppress(RuntimeError, subprocess.TimeoutExpired):
+                postgres.stop(mode="immediate")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def create_database(postgres: Postgres, name: str, *, template: str | None = None) -> str:
+    """Creates database `name` on `postgres` (a copy of `template`, if given); returns its URL."""
+    with psycopg.connect(postgres.url, autocommit=True) as maintenance:
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        maintenance.execute(statement)
+    return postgres.database_url(name)

@@ -1,5 +1,6 @@
 """hit_many(): many requests counted in one round trip, exactly as `hit` one after the other
-would count them, on the same counters (in Redis, or in the process without it)."""
+would count them, on the same counters (in Redis, or in the process without it or while it is
+unreachable)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,19 @@ from config.errors import RateLimited
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["redis", "in the process"])
+@pytest.fixture(params=["redis", "in the process", "in the process, Redis down"])
 def limits(request, settings) -> Iterator[None]:
     """3 requests per 10 seconds, the clock frozen at the start of a window; the counters in
-    Redis, or in the process (the embedded default)."""
+    Redis, or in the process (the embedded default, or while Redis is unreachable)."""
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "chat_message": (3, 10)}
     if request.param == "in the process":
         settings.REDIS_URLS = []
+    elif request.param == "in the process, Redis down":
+        settings.REDIS_URLS = ["redis://127.0.0.1:1/0"]
+    ratelimit._redis.cache_clear()
     with time_machine.travel(WINDOW_START, tick=False):
         yield
+    ratelimit._redis.cache_clear()
 
 
 def refused(outcomes: list[RateLimited | None]) -> list[float | None]:

@@ -7,16 +7,15 @@ import asyncio
 from typing import Any
 
 import pytest
-import redis
 from channels.db import database_sync_to_async
 
 from accounts import ratelimit
-from config.errors import NotFound
+from config.errors import NotFound, RateLimited
 from matching.models import Playdate
 from realtime import chat_batch
 from realtime.chat_selectors import MessageData
 from realtime.models import Message
-from realtime.tests.chat_helpers import chat_state, logged, playdate_of, shown
+from realtime.tests.chat_helpers import logged, playdate_of, shown
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,23 +121,28 @@ async def test_each_sockets_messages_keep_their_order(playdates):
                 assert bodies == [f"{sender_id}: {n}" for n in range(5)]
 
 
-async def test_when_redis_is_down_every_socket_in_the_batch_hears_of_it(playdates, settings):
-    # given: the rate limiter's Redis at a closed port
+async def test_when_redis_is_down_the_batch_is_stored_and_still_rate_limited(playdates, settings):
+    # given: the rate limiter's Redis at a closed port, and a limit of 2 messages
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "chat_message": (2, 10)}
     ratelimit._redis.cache_clear()
     settings.REDIS_URLS = ["redis://127.0.0.1:1/0"]
+    playdate = playdates[0]
     try:
-        # when
+        # when: three messages of one owner at once
         answers = await asyncio.gather(
             *(
-                chat_batch.submit(playdate.inviter_id, playdate.pk, "Hello", "r")
-                for playdate in playdates[:3]
+                chat_batch.submit(playdate.inviter_id, playdate.pk, f"Hello {n}", f"r{n}")
+                for n in range(3)
             ),
             return_exceptions=True,
         )
     finally:
         ratelimit._redis.cache_clear()
 
-    # then: each socket gets the error (the gateway answers it with a server_error frame),
-    # and nothing was stored
-    assert [type(answer) for answer in answers] == [redis.ConnectionError] * 3
-    assert await in_db(chat_state) == {"messages": [], "reads": [], "events": [], "cursors": []}
+    # then: counted in the process, two are stored and the third refused
+    assert [type(answer) for answer in answers] == [dict, dict, RateLimited]
+    log = await in_db(logged, playdate.inviter)
+    assert [(seq, data["message"]["body"]) for seq, _, data in log] == [
+        (1, "Hello 0"),
+        (2, "Hello 1"),
+    ]

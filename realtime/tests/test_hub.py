@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from realtime import hub as hubs
 from realtime.tests.sockets import (
     closed_with,
     frames,
+    log_without_doorbell,
     login,
     no_frame,
     open_for,
@@ -168,6 +170,42 @@ async def test_one_pulse_checks_every_socket_due_and_closes_only_the_ended_sessi
     assert await ping(other)
     await staying.disconnect()
     await other.disconnect()
+
+
+async def test_after_lost_echoes_every_socket_reads_its_log_not_only_those_due(
+    owner, friend, stranger, settings
+):
+    # given: three sockets on 15 s beats (pulses a second apart): the owner's due now, the
+    # stranger's and the friend's not for minutes, the friend's last
+    settings.REALTIME_HEARTBEAT_SECONDS = 15
+    owners_socket, _ = await open_for(owner)
+    strangers_socket, _ = await open_for(stranger)
+    friends_socket, _ = await open_for(friend)
+    hub = hubs.hub()
+    members = {member.user_id: member for member in hub.sockets}
+    now = time.monotonic()
+    members[owner.pk].due, members[stranger.pk].due = now, now + 600
+    members[friend.pk].due = now + 1200
+    redis_away = asyncio.Event()
+    redis_away.set()
+    hear = hub.deaf_among
+
+    async def deaf_among(groups):
+        return set(groups) if redis_away.is_set() else await hear(groups)
+
+    hub.deaf_among = deaf_among  # type: ignore[method-assign]  # the echoes Redis loses
+
+    # when: the friend's log grows while Redis is away, its doorbells lost; a pulse finds the
+    # owner's echo lost (closing that socket); then Redis is back
+    await log_without_doorbell(friend, 2)
+    assert await closed_with(owners_socket) == 1012
+    redis_away.clear()
+
+    # then: the friend's socket delivers them within a pulse or two, not at its own beat
+    assert seqs(await frames(friends_socket, 2, within=3)) == [1, 2]
+    assert await ping(strangers_socket)
+    await strangers_socket.disconnect()
+    await friends_socket.disconnect()
 
 
 def test_standings_of_many_sockets_take_one_query(

@@ -4,8 +4,10 @@ The parent binds one listening socket per worker on the same port (SO_REUSEPORT)
 worker its own (`--fd`), so the kernel spreads new connections evenly over the workers. (With
 one shared socket, whichever worker wakes first accepts a burst of keep-alive connections and
 keeps them: measured, that left one core idle in some runs.) The parent restarts a worker that
-dies, on the same socket, and stops them all on SIGINT/SIGTERM. Without REDIS_URL the in-memory
-channel layer, cache and rate-limit counters live in one process, so one worker is used.
+dies, on the same socket, and stops them all on SIGINT/SIGTERM: each worker
+(`realtime.daphne_worker`) first closes its sockets with 1012, for their clients to resume
+elsewhere, and finishes the requests under way. Without REDIS_URL the in-memory channel layer,
+cache and rate-limit counters live in one process, so one worker is used.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from prometheus_client import multiprocess
 
 MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024
+# A worker's own graceful stop takes up to realtime.daphne_worker.GOING_AWAY_SECONDS of it.
 GRACEFUL_STOP_SECONDS = 10
 
 
@@ -122,7 +125,7 @@ class Command(BaseCommand):
         command = [
             sys.executable,
             "-m",
-            "daphne",
+            "realtime.daphne_worker",
             "--fd",
             str(listener.fileno()),
             "--access-log",

@@ -356,12 +356,27 @@ def typing_allowed(*, user_id: int, playdate_id: int) -> int | None:
 
     The throttle comes first, so a keystroke-happy client costs at most one database query per
     TYPING_SECONDS. A playdate the user is not part of is NotFound and a closed conversation a
-    Conflict, as for a message.
+    Conflict, as for a message, every time: a refused notice gives its slot back, so a slot is
+    only ever held for a conversation the user may type in (and the flood limit bounds the
+    queries of refused ones).
     """
     if not _typing_slot(user_id, playdate_id):
         return None
-    playdate = _open_conversation(user_id=user_id, playdate_id=playdate_id)
+    try:
+        playdate = _open_conversation(user_id=user_id, playdate_id=playdate_id)
+    except (NotFound, Conflict):
+        _typing_slot_free(user_id, playdate_id)
+        raise
     return playdate.invitee_id if playdate.inviter_id == user_id else playdate.inviter_id
+
+
+def _typing_slot_free(user_id: int, playdate_id: int) -> None:
+    key = f"{_TYPING_KEY_PREFIX}{user_id}:{playdate_id}"
+    if settings.REDIS_URLS:
+        redis.client().delete(key)
+        return
+    with _local_lock:
+        _local_typing.pop(key, None)
 
 
 def typing_relay(*, user_id: int, playdate_id: int, other_user_id: int) -> None:

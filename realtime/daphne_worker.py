@@ -64,6 +64,9 @@ class WorkerServer(Server):  # type: ignore[misc]  # daphne is untyped
 
     def use_worker_protocol(self) -> None:
         self.ws_factory.protocol = WorkerWebSocketProtocol
+        # A protocol error (invalid UTF-8: 1007; a frame over the size limit: 1009) ends the
+        # socket with a close frame carrying its code, not by dropping the connection (1006).
+        self.ws_factory.setProtocolOptions(failByDrop=False)
 
     def listen_success(self, port: Any) -> None:
         self.ports.append(port)

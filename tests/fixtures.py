@@ -7,7 +7,7 @@ test (each xdist worker has its own Redis database), so rate limits start from z
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +16,36 @@ if TYPE_CHECKING:
     from rest_framework.test import APIClient
 
     from accounts.models import User
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_databases_released_at_the_end(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """Ends this process's connections to the test databases before pytest-django drops them:
+    those that socket tests' threads hold or gave back to a pool would keep a database in use,
+    and dropping it would fail (after retrying for seconds)."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        _end_connections(connections.all(initialized_only=True))
+
+
+def _end_connections(databases: Sequence[Any]) -> None:
+    for connection in databases:
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+        if connection.vendor != "postgresql":
+            continue
+        # Other threads' connections (each thread has its own): end them from the server side.
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [connection.settings_dict["NAME"]],
+            )
 
 
 @pytest.fixture(autouse=True)

@@ -16,9 +16,9 @@ from config.http import OneHopASGIHandler  # noqa: E402
 django_asgi_app = OneHopASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.origins import OriginValidator  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 http_app: Any = django_asgi_app
@@ -32,7 +32,7 @@ if settings.SENTRY_DSN:
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": OriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
 

@@ -16,6 +16,7 @@ gateway turns into error frames. Answers:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from realtime.workers import in_pool
 
 KINDS = frozenset({"chat.send", "chat.typing", "chat.read"})
 NULL_CHARACTERS = "Null characters are not allowed."
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _whole_number(data: dict[str, Any], name: str) -> int:
@@ -38,11 +40,16 @@ def _whole_number(data: dict[str, Any], name: str) -> int:
     return value
 
 
-def _no_null_characters(value: str, name: str) -> str:
-    """As over REST (DRF's CharField): PostgreSQL cannot store them, and in a batch
-    (`realtime.chat_batch`) such a message would cost the others a second try, or fail them."""
+def _storable(value: str, name: str) -> str:
+    """As over REST (DRF's CharField): no NUL and no lone surrogate, which PostgreSQL cannot
+    store (a surrogate is not UTF-8). In a batch (`realtime.chat_batch`) such a message would
+    cost the others a second try, or fail them."""
     if "\x00" in value:
         raise ValidationError({name: [NULL_CHARACTERS]})
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        code_point = ord(surrogate.group())
+        raise ValidationError({name: [f"Surrogate characters are not allowed: U+{code_point:X}."]})
     return value
 
 
@@ -50,7 +57,7 @@ def _text(data: dict[str, Any], name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str):
         raise ValidationError({name: [f"{name} must be a string."]})
-    return _no_null_characters(value, name)
+    return _storable(value, name)
 
 
 def _ref(ref: str | int | None) -> str | None:
@@ -61,7 +68,7 @@ def _ref(ref: str | int | None) -> str | None:
         raise ValidationError(
             {"ref": [f"ref must be a string of at most {MAX_REF_LENGTH} characters."]}
         )
-    return _no_null_characters(str(ref), "ref")
+    return _storable(str(ref), "ref")
 
 
 def _typing(user_id: int, playdate_id: int) -> None:

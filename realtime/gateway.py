@@ -13,8 +13,10 @@ Close codes (CONTRACT.md, Real-time, and the ones it leaves to us):
 - 4429: flooding (over 20 frames a second sustained), after one `rate_limited` error frame.
 - 1009: a frame over 64 KiB.
 - 1012 ("service restart"): the server can no longer keep this socket fed (the channel layer or
-  the database failed under it). Nothing is lost: reconnect with a new ticket and
-  `since=<last seq received>`.
+  the database failed under it), or its process is stopping (SIGTERM, SIGINT: every socket,
+  `realtime.daphne_worker`). Nothing is lost: reconnect with a new ticket and
+  `since=<last seq received>`. (Not 1001 "going away": clients already resume soon on 1012,
+  and one code for "come back, elsewhere if need be" is simpler for them.)
 
 A socket owns no channel of its own: the process's hub (`realtime.hub`) joins its groups,
 hands it the messages sent to them (`hub_message`) and checks it every HEARTBEAT_SECONDS, with
@@ -518,6 +520,8 @@ class Gateway(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is unty
             frame = json.loads(text_data) if text_data is not None else None
         except ValueError:
             frame = None
+        except RecursionError:  # nested deeper than the interpreter's recursion limit
+            raise FrameError("validation_error", "A frame is nested too deeply.") from None
         if not isinstance(frame, dict):
             raise FrameError("validation_error", "A frame is a JSON object.")
         ref = frame.get("ref")

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
@@ -209,6 +210,10 @@ class Hub:
                 continue
             try:
                 await socket.hub_message(message)
+            except Disconnected:
+                # Its connection closed under it (many at once, a process stopping): what the
+                # hub brings is ephemeral, and its disconnect is on the way.
+                _log.debug("a socket closed before it could send %s", message.get("type"))
             except Exception:
                 _log.exception("a socket could not handle %s", message.get("type"))
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -131,6 +133,32 @@ async def test_a_member_joining_while_the_last_one_leaves_still_hears_the_group(
     assert heard == {"type": "test.message", "group": "g"}
     await running.leave(joining)
     await running.leave(staying)
+
+
+class Gone(Listener):
+    """A member whose connection closed under it: daphne refuses to send on it."""
+
+    async def hub_message(self, message: dict[str, Any]) -> None:
+        raise Disconnected("Attempt to send on a closed protocol")
+
+
+async def test_a_socket_whose_connection_closed_under_it_costs_no_error_and_no_one_else(caplog):
+    # given: a group with a member whose connection is gone, and one that listens
+    running = hubs.hub()
+    gone, listening = Gone("g"), Listener("g")
+    await running.join(gone)
+    await running.join(listening)
+
+    # when
+    with caplog.at_level(logging.DEBUG, logger="pawdate.realtime"):
+        await running.send_many({"g": {"type": "presence.changed"}})
+        heard = await asyncio.wait_for(listening.heard.get(), 3)
+
+    # then: the other member heard it, and nothing was logged as an error
+    assert heard == {"type": "presence.changed", "group": "g"}
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
+    await running.leave(gone)
+    await running.leave(listening)
 
 
 async def test_a_message_that_names_no_group_reaches_no_socket(owner):

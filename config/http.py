@@ -21,6 +21,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import set_script_prefix
 
+PROBES = frozenset({"/healthz", "/readyz"})
+
 
 class OneHopASGIHandler(ASGIHandler):
     def __init__(self) -> None:
@@ -29,6 +31,10 @@ class OneHopASGIHandler(ASGIHandler):
         self.executor = ThreadPoolExecutor(
             max_workers=settings.HTTP_THREADS, thread_name_prefix="http"
         )
+        # The probes get threads of their own: a liveness probe must not queue behind requests
+        # that wait for the database during an outage (an orchestrator would restart a healthy
+        # process for it).
+        self.probe_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="probe")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -42,9 +48,10 @@ class OneHopASGIHandler(ASGIHandler):
             return
         set_script_prefix(get_script_prefix(scope))
         loop = asyncio.get_running_loop()
+        executor = self.probe_executor if scope.get("path") in PROBES else self.executor
         try:
             response = await loop.run_in_executor(
-                self.executor, contextvars.copy_context().run, self._respond, scope, body_file
+                executor, contextvars.copy_context().run, self._respond, scope, body_file
             )
             try:
                 await self.send_response(response, send)
@@ -52,7 +59,7 @@ class OneHopASGIHandler(ASGIHandler):
                 pass  # the client left while we were sending
             finally:
                 if response.streaming:
-                    await loop.run_in_executor(self.executor, response.close)
+                    await loop.run_in_executor(executor, response.close)
         finally:
             body_file.close()
 

@@ -53,6 +53,8 @@ ANSWER_SECONDS = 5.0
 RECOVERY_SECONDS = 5.0
 # Slack for a loaded 2-core machine, on top of what the server promises.
 SLACK_SECONDS = 3.0
+# The liveness probe is sent once the outage's requests hold every HTTP thread.
+LIVENESS_DELAY_SECONDS = 1.0
 # The gateway's heartbeat (realtime.hub: 15 s ± 25 %), then its database check's wait.
 HEARTBEAT_CLOSE_SECONDS = 15 * 1.25 + ANSWER_SECONDS + SLACK_SECONDS
 RECEIVE_TIMEOUT_SECONDS = 5.0
@@ -153,6 +155,12 @@ def concurrently(server: Server, owner: Owner, calls: list[Call]) -> list[Answer
     thread, so each one's time is the server's)."""
     with ThreadPoolExecutor(max_workers=HTTP_THREADS) as pool:
         return list(pool.map(lambda call: request(server, owner, call), calls))
+
+
+def probed_after(server: Server, owner: Owner, delay: float) -> Answer:
+    """GET /healthz once `delay` seconds have passed (the server's HTTP threads busy by then)."""
+    time.sleep(delay)
+    return request(server, owner, Call("GET", "/healthz"))
 
 
 def sign_up(server: Server, name: str) -> Owner:
@@ -340,10 +348,12 @@ def test_rest_answers_503_unavailable_while_postgresql_is_down_and_works_once_it
     fill_the_pool(server, alice)
     during = calls_of_an_owner(alice, bob, playdate_id, turn=1)
 
-    # when: PostgreSQL goes down, and requests keep coming
+    # when: PostgreSQL goes down, and requests keep coming (taking every HTTP thread)
     postgres.stop()
     try:
-        answers = concurrently(server, alice, [*during, Call("GET", "/readyz")])
+        with ThreadPoolExecutor(max_workers=1) as prober:
+            liveness = prober.submit(probed_after, server, alice, LIVENESS_DELAY_SECONDS)
+            answers = concurrently(server, alice, [*during, Call("GET", "/readyz")])
     finally:
         postgres.start()
     back_at = time.monotonic()
@@ -362,6 +372,10 @@ def test_rest_answers_503_unavailable_while_postgresql_is_down_and_works_once_it
         "checks": {"database": readyz.body["checks"]["database"], "channel_layer": "ok"},
     }
     assert readyz.body["checks"]["database"] in {"timeout", "error: OperationalError"}
+    # and: the liveness probe answered at once meanwhile (a process waiting is not dead)
+    alive = liveness.result()
+    assert (alive.status, alive.body) == (200, {"status": "ok"})
+    assert alive.seconds < SLACK_SECONDS
 
     # when: PostgreSQL is back; then: a write succeeds within seconds, daphne never restarted
     retried(server, alice, Call("POST", "/api/v1/pets/", pet_body("Back")))

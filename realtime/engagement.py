@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 from typing import Any, TypeVar, cast
 
 from django.db import connection
@@ -362,24 +363,21 @@ def _active_owners(start: date, end: date, metro: str | None) -> dict[date, Acti
         .annotate(owners=Sum("owners"))
         .values_list("day", "gap", "owners")
     )
-    dau: dict[date, int] = defaultdict(int)
-    changes: dict[int, defaultdict[date, int]] = {
-        window: defaultdict(int) for window in (WEEK_DAYS, MONTH_DAYS)
-    }
+    size = (end - first).days + 1
+    dau = [0] * size
+    # By days from `first`: the owners whose window of W days begins or ends there.
+    changes = {window: [0] * (size + window) for window in (WEEK_DAYS, MONTH_DAYS)}
     for day, gap, owners in counts:
-        dau[day] += owners
+        offset = (day - first).days
+        dau[offset] += owners
         for window, change in changes.items():
-            begins = day if gap == 0 or gap >= window else day + timedelta(days=window - gap)
-            change[begins] += owners
-            change[day + timedelta(days=window)] -= owners
-    running = dict.fromkeys(changes, 0)
-    active = {}
-    for offset in range((end - first).days + 1):
-        day = first + timedelta(days=offset)
-        for window, change in changes.items():
-            running[window] += change.get(day, 0)
-        active[day] = ActiveOwners(dau[day], running[WEEK_DAYS], running[MONTH_DAYS])
-    return active
+            change[offset + (window - gap if 0 < gap < window else 0)] += owners
+            change[offset + window] -= owners
+    wau, mau = (list(accumulate(changes[window][:size])) for window in (WEEK_DAYS, MONTH_DAYS))
+    return {
+        first + timedelta(days=offset): ActiveOwners(dau[offset], wau[offset], mau[offset])
+        for offset in range(size)
+    }
 
 
 def _active_users(end: date, active: dict[date, ActiveOwners]) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -173,6 +174,58 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         status_code, body = 500, error_body("server_error", "Something went wrong on our side.")
     set_rollback()
     return Response(body, status=status_code, headers=headers)
+
+
+class ErrorDetailOutput(serializers.Serializer[dict[str, Any]]):
+    code = serializers.CharField(help_text="snake_case, e.g. validation_error, not_found.")
+    message = serializers.CharField(help_text="A sentence for a person.")
+    # DRF's metaclass takes declared fields off the class, so this does not hide `.fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors only: each invalid field's messages.",
+    )
+
+
+class ErrorOutput(serializers.Serializer[dict[str, Any]]):
+    """Every 4xx and 5xx answer of the API."""
+
+    error = ErrorDetailOutput()
+
+
+# What each status means across the API; an operation may say more of its own.
+ERROR_MEANINGS = {
+    400: "validation_error: a malformed body or an invalid field (`fields` says which).",
+    401: "not_authenticated: no access token, or one that is expired, revoked or of a "
+    "suspended or deleted account.",
+    403: "permission_denied: the caller may not do this.",
+    404: "not_found: no such object, or another user's private one.",
+    409: "conflict: the object's current state does not allow this.",
+    429: "rate_limited: too many requests; `Retry-After` says how many seconds to wait.",
+    503: "feature_disabled: this part of the API is switched off for now (or unavailable: a "
+    "backing service is down); try again later.",
+}
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[status.HTTP_429_TOO_MANY_REQUESTS],
+    required=True,
+    description="Seconds to wait before trying again.",
+)
+
+
+def error_responses(*answers: int | tuple[int, str]) -> dict[int, OpenApiResponse]:
+    """The error answers of one operation, for its `extend_schema(responses=...)`: each in the
+    contract's shape, described by `ERROR_MEANINGS` or by the operation's own sentence. An
+    operation that documents 429 also lists `RETRY_AFTER` in its parameters."""
+    responses = {}
+    for answer in answers:
+        status_code, meaning = answer if isinstance(answer, tuple) else (answer, None)
+        description = meaning or ERROR_MEANINGS[status_code]
+        responses[status_code] = OpenApiResponse(ErrorOutput, description=description)
+    return responses
 
 
 def json_error(status_code: int, code: str, message: str) -> JsonResponse:

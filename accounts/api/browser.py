@@ -14,7 +14,7 @@ import contextlib
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -25,6 +25,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from accounts import services
 from accounts.api import serializers as io
 from accounts.api.views import client_ip, register, user_agent
+from config.errors import RETRY_AFTER, error_responses
 
 REFRESH_COOKIE = "pawdate_refresh"
 # Sent only to this flow's endpoints: no other request carries the refresh token.
@@ -42,6 +43,7 @@ _CLIENT_HEADER_PARAMETER = OpenApiParameter(
     enum=[CLIENT_HEADER_VALUE],
     description="Cross-site request forgery guard: without it the answer is 403.",
 )
+_NO_CLIENT_HEADER = (403, f"permission_denied: the request lacks `{CLIENT_HEADER}`.")
 _COOKIE_PARAMETER = OpenApiParameter(
     REFRESH_COOKIE,
     location=OpenApiParameter.COOKIE,
@@ -122,8 +124,20 @@ class BrowserApi(APIView):
 class BrowserLoginApi(BrowserApi):
     @extend_schema(
         request=io.LoginInput,
-        responses={200: io.BrowserSessionOutput},
-        parameters=[_CLIENT_HEADER_PARAMETER, _set_cookie_header(200)],
+        responses={
+            200: io.BrowserSessionOutput,
+            **error_responses(
+                400,
+                401,
+                (
+                    403,
+                    f"permission_denied: the request lacks `{CLIENT_HEADER}`, or the account "
+                    "is suspended.",
+                ),
+                429,
+            ),
+        },
+        parameters=[_CLIENT_HEADER_PARAMETER, _set_cookie_header(200), RETRY_AFTER],
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -142,8 +156,8 @@ class BrowserLoginApi(BrowserApi):
 class BrowserRegisterApi(BrowserApi):
     @extend_schema(
         request=io.RegisterInput,
-        responses={201: io.BrowserSessionOutput},
-        parameters=[_CLIENT_HEADER_PARAMETER, _set_cookie_header(201)],
+        responses={201: io.BrowserSessionOutput, **error_responses(400, _NO_CLIENT_HEADER, 429)},
+        parameters=[_CLIENT_HEADER_PARAMETER, _set_cookie_header(201), RETRY_AFTER],
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -160,7 +174,9 @@ class BrowserRefreshApi(BrowserApi):
         request=None,
         responses={
             200: io.BrowserAccessOutput,
-            401: OpenApiResponse(description="No session: the cookie is cleared."),
+            **error_responses(
+                (401, "not_authenticated: no session; the cookie is cleared."), _NO_CLIENT_HEADER
+            ),
         },
         parameters=[
             _CLIENT_HEADER_PARAMETER,
@@ -193,7 +209,7 @@ class BrowserRefreshApi(BrowserApi):
 class BrowserLogoutApi(BrowserApi):
     @extend_schema(
         request=None,
-        responses={204: None},
+        responses={204: None, **error_responses(_NO_CLIENT_HEADER)},
         parameters=[
             _CLIENT_HEADER_PARAMETER,
             _COOKIE_PARAMETER,

@@ -20,7 +20,7 @@ from accounts.metros import METRO_AREAS
 from accounts.models import User
 from accounts.tokens import TokenPair
 from config.clients import client_address
-from config.errors import PermissionDenied
+from config.errors import RETRY_AFTER, PermissionDenied, error_responses
 
 
 def client_ip(request: Request) -> str:
@@ -53,11 +53,23 @@ def register(request: Request) -> tuple[User, TokenPair]:
         ) from exc
 
 
+# A login answers a wrong email or password 401 and a suspended account 403.
+LOGIN_ERRORS = (400, 401, (403, "permission_denied: this account is suspended."), 429)
+BLOCK_ERRORS = error_responses(
+    (400, "validation_error: you cannot block yourself."), 401, (404, "not_found: no such user.")
+)
+
+
 class RegisterApi(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
-    @extend_schema(request=io.RegisterInput, responses={201: io.RegisterOutput}, auth=[])
+    @extend_schema(
+        request=io.RegisterInput,
+        responses={201: io.RegisterOutput, **error_responses(400, 429)},
+        parameters=[RETRY_AFTER],
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         user, tokens = register(request)
         body = {
@@ -72,7 +84,12 @@ class TokenObtainApi(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
-    @extend_schema(request=io.LoginInput, responses={200: io.TokenPairOutput}, auth=[])
+    @extend_schema(
+        request=io.LoginInput,
+        responses={200: io.TokenPairOutput, **error_responses(*LOGIN_ERRORS)},
+        parameters=[RETRY_AFTER],
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         payload = io.LoginInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -86,7 +103,16 @@ class TokenRefreshApi(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
-    @extend_schema(request=io.RefreshInput, responses={200: io.TokenPairOutput}, auth=[])
+    @extend_schema(
+        request=io.RefreshInput,
+        responses={
+            200: io.TokenPairOutput,
+            **error_responses(
+                400, (401, "not_authenticated: the refresh token is invalid, used or ended.")
+            ),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         payload = io.RefreshInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -95,7 +121,7 @@ class TokenRefreshApi(APIView):
 
 
 class LogoutApi(APIView):
-    @extend_schema(request=io.RefreshInput, responses={204: None})
+    @extend_schema(request=io.RefreshInput, responses={204: None, **error_responses(400, 401)})
     def post(self, request: Request) -> Response:
         payload = io.RefreshInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -111,11 +137,13 @@ class LogoutApi(APIView):
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: io.UserOutput})
+    @extend_schema(responses={200: io.UserOutput, **error_responses(401)})
     def get(self, request: Request) -> Response:
         return Response(io.UserOutput(current_user(request)).data)
 
-    @extend_schema(request=io.ProfileInput, responses={200: io.UserOutput})
+    @extend_schema(
+        request=io.ProfileInput, responses={200: io.UserOutput, **error_responses(400, 401)}
+    )
     def patch(self, request: Request) -> Response:
         user = current_user(request)
         payload = io.ProfileInput(instance=user, data=request.data, partial=True)
@@ -124,7 +152,11 @@ class MeApi(APIView):
             user = services.user_update(user=user, **payload.validated_data)
         return Response(io.UserOutput(user).data)
 
-    @extend_schema(request=io.PasswordConfirmInput, responses={204: None})
+    @extend_schema(
+        request=io.PasswordConfirmInput,
+        responses={204: None, **error_responses(400, 401, 429)},
+        parameters=[RETRY_AFTER],
+    )
     def delete(self, request: Request) -> Response:
         payload = io.PasswordConfirmInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -138,26 +170,26 @@ class MeApi(APIView):
 
 
 class MeExportApi(APIView):
-    @extend_schema(responses={200: io.ExportOutput})
+    @extend_schema(responses={200: io.ExportOutput, **error_responses(401)})
     def get(self, request: Request) -> Response:
         export = selectors.user_export(user=current_user(request))
         return Response(io.ExportOutput({"exported_at": timezone.now(), **export}).data)
 
 
 class UserBlockApi(APIView):
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, **BLOCK_ERRORS})
     def post(self, request: Request, user_id: int) -> Response:
         services.user_block(user=current_user(request), other_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, **BLOCK_ERRORS})
     def delete(self, request: Request, user_id: int) -> Response:
         services.user_unblock(user=current_user(request), other_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SessionListApi(APIView):
-    @extend_schema(responses={200: io.SessionListOutput})
+    @extend_schema(responses={200: io.SessionListOutput, **error_responses(401)})
     def get(self, request: Request) -> Response:
         sessions = selectors.session_list(user=current_user(request))
         context: dict[str, Any] = {"current_session_id": _session_id(request)}
@@ -166,7 +198,7 @@ class SessionListApi(APIView):
 
 
 class SessionDetailApi(APIView):
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **error_responses(401, 404)})
     def delete(self, request: Request, session_id: int) -> Response:
         services.session_revoke(user=current_user(request), session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -178,7 +210,11 @@ def _session_id(request: Request) -> object:
 
 
 class FeedbackApi(APIView):
-    @extend_schema(request=io.FeedbackInput, responses={201: io.FeedbackOutput})
+    @extend_schema(
+        request=io.FeedbackInput,
+        responses={201: io.FeedbackOutput, **error_responses(400, 401, 429)},
+        parameters=[RETRY_AFTER],
+    )
     def post(self, request: Request) -> Response:
         """Tell us what you think of Pawdate, from anywhere in the app; moderators read it.
         Rate limited per owner (429 with Retry-After)."""
@@ -189,7 +225,13 @@ class FeedbackApi(APIView):
 
 
 class ModerationFeedbackListApi(APIView):
-    @extend_schema(parameters=[io.FeedbackListQuery], responses={200: io.FeedbackListOutput})
+    @extend_schema(
+        parameters=[io.FeedbackListQuery],
+        responses={
+            200: io.FeedbackListOutput,
+            **error_responses(400, 401, (403, "permission_denied: moderators only.")),
+        },
+    )
     def get(self, request: Request) -> Response:
         """Every owner's feedback, newest first (moderators only)."""
         if not current_user(request).is_moderator:

@@ -13,12 +13,17 @@ from rest_framework.views import APIView
 
 from accounts.api.views import current_user
 from config import features
+from config.errors import RETRY_AFTER, error_responses
 from config.features import feature_required
 from matching import playdate_selectors as selectors
 from matching import playdate_services as services
 from matching.api import serializers as io
 from matching.models import Playdate
 from realtime import chat_selectors
+
+NO_SUCH_PLAYDATE = (404, "not_found: no such playdate of yours.")
+# An answer (accept, decline, cancel, counter) to a playdate that is not waiting for it.
+ANSWER_ERRORS = error_responses(401, NO_SUCH_PLAYDATE, 409, 503)
 
 
 def _answer(playdate: Playdate, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -32,7 +37,7 @@ class PlaydateListCreateApi(APIView):
     @extend_schema(
         operation_id="v1_playdates_list",
         parameters=[io.PlaydateListQuery],
-        responses={200: io.PlaydateListOutput},
+        responses={200: io.PlaydateListOutput, **error_responses(400, 401, 503)},
     )
     def get(self, request: Request) -> Response:
         query = io.PlaydateListQuery(data=request.query_params)
@@ -60,7 +65,21 @@ class PlaydateListCreateApi(APIView):
         ]
         return Response(io.PlaydateListOutput({"results": results, "next": next_url}).data)
 
-    @extend_schema(request=io.PlaydateInviteInput, responses={201: io.PlaydateOutput})
+    @extend_schema(
+        request=io.PlaydateInviteInput,
+        responses={
+            201: io.PlaydateOutput,
+            **error_responses(
+                400,
+                401,
+                (404, "not_found: no such pet of yours, or no such other active pet."),
+                (409, "conflict: the time has passed."),
+                429,
+                503,
+            ),
+        },
+        parameters=[RETRY_AFTER],
+    )
     def post(self, request: Request) -> Response:
         payload = io.PlaydateInviteInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -77,7 +96,9 @@ class PlaydateListCreateApi(APIView):
 class PlaydateDetailApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
 
-    @extend_schema(responses={200: io.PlaydateOutput})
+    @extend_schema(
+        responses={200: io.PlaydateOutput, **error_responses(401, NO_SUCH_PLAYDATE, 503)}
+    )
     def get(self, request: Request, playdate_id: int) -> Response:
         return _answer(selectors.playdate_get(user=current_user(request), playdate_id=playdate_id))
 
@@ -85,7 +106,7 @@ class PlaydateDetailApi(APIView):
 class PlaydateAcceptApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
 
-    @extend_schema(request=None, responses={200: io.PlaydateOutput})
+    @extend_schema(request=None, responses={200: io.PlaydateOutput, **ANSWER_ERRORS})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Only the side whose answer is awaited; 409 if either pet has an accepted playdate
         within two hours."""
@@ -96,7 +117,7 @@ class PlaydateAcceptApi(APIView):
 class PlaydateDeclineApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
 
-    @extend_schema(request=None, responses={200: io.PlaydateOutput})
+    @extend_schema(request=None, responses={200: io.PlaydateOutput, **ANSWER_ERRORS})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Only the side whose answer is awaited."""
         user = current_user(request)
@@ -106,7 +127,7 @@ class PlaydateDeclineApi(APIView):
 class PlaydateCancelApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
 
-    @extend_schema(request=None, responses={200: io.PlaydateOutput})
+    @extend_schema(request=None, responses={200: io.PlaydateOutput, **ANSWER_ERRORS})
     def post(self, request: Request, playdate_id: int) -> Response:
         """Either owner, while the playdate is pending or accepted."""
         user = current_user(request)
@@ -116,7 +137,10 @@ class PlaydateCancelApi(APIView):
 class PlaydateCounterApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.PLAYDATES))
 
-    @extend_schema(request=io.PlaydateCounterInput, responses={200: io.PlaydateOutput})
+    @extend_schema(
+        request=io.PlaydateCounterInput,
+        responses={200: io.PlaydateOutput, **error_responses(400), **ANSWER_ERRORS},
+    )
     def post(self, request: Request, playdate_id: int) -> Response:
         """Another time (and place) from the side whose answer is awaited; the playdate stays
         pending and now awaits the other side."""

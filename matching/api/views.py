@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api.views import current_user
 from config import features
+from config.errors import error_responses
 from config.features import feature_required
 from matching import cache, services
 from matching.api import serializers as io
@@ -22,8 +23,11 @@ class PetMatchesApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.MATCHING))
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int, description="1-50, default 20")],
-        responses={200: io.SuggestionListOutput},
+        parameters=[io.MatchQuery],
+        responses={
+            200: io.SuggestionListOutput,
+            **error_responses(400, 401, (404, "not_found: no such active pet of yours."), 503),
+        },
     )
     def get(self, request: Request, pet_id: int) -> HttpResponse:
         query = io.MatchQuery(data=request.query_params)
@@ -40,7 +44,18 @@ class PetMatchesApi(APIView):
 class PetMatchPassApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.MATCHING))
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            **error_responses(
+                (400, "validation_error: both pets are yours."),
+                401,
+                (404, "not_found: no such pet of yours, or no such other active pet."),
+                503,
+            ),
+        },
+    )
     def post(self, request: Request, pet_id: int, other_id: int) -> Response:
         services.match_pass(owner=current_user(request), pet_id=pet_id, other_id=other_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

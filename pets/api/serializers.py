@@ -10,6 +10,7 @@ import math
 import re
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -75,7 +76,12 @@ class ChoiceList(serializers.ListField):
 
 
 @extend_schema_field(
-    {"type": "array", "items": {"$ref": "#/components/schemas/SizeEnum"}, "minItems": 1}
+    {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/SizeEnum"},
+        "minItems": 1,
+        "uniqueItems": True,
+    }
 )
 class SizeList(ChoiceList):
     """Sizes, described with the pet's own `size` enum rather than a second name for it."""
@@ -99,6 +105,34 @@ class Clock(Text):
             latest = "24:00" if self.allow_midnight_end else "23:59"
             raise serializers.ValidationError(f'Use 24-hour "HH:MM", from 00:00 to {latest}.')
         return value
+
+
+class ChoiceListSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A ChoiceList in the schema: distinct values, and at least one unless it may be empty."""
+
+    target_class = ChoiceList
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        schema["uniqueItems"] = True
+        if not self.target.allow_empty:
+            schema["minItems"] = 1
+        return schema
+
+
+class ClockSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A Clock in the schema: the pattern it checks."""
+
+    target_class = Clock
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        clock = _CLOCK.pattern
+        if self.target.allow_midnight_end:
+            clock = f"{clock}|24:00"
+        return {"type": "string", "pattern": f"^({clock})$"}
 
 
 class PetInput(serializers.Serializer[Pet]):

@@ -12,10 +12,13 @@ from rest_framework.views import APIView
 
 from accounts.api.views import current_user
 from config import features
+from config.errors import RETRY_AFTER, error_responses
 from config.features import feature_required
 from realtime import chat_selectors as selectors
 from realtime import chat_services as services
 from realtime.api import serializers as io
+
+NO_SUCH_CHAT = (404, "not_found: no such playdate of yours.")
 
 
 class MessageListCreateApi(APIView):
@@ -24,7 +27,7 @@ class MessageListCreateApi(APIView):
     @extend_schema(
         operation_id="v1_playdates_messages_list",
         parameters=[io.MessageListQuery],
-        responses={200: io.MessageListOutput},
+        responses={200: io.MessageListOutput, **error_responses(400, 401, NO_SUCH_CHAT, 503)},
     )
     def get(self, request: Request, playdate_id: int) -> Response:
         """The playdate's conversation, newest first: its two owners (without hidden messages)
@@ -47,7 +50,21 @@ class MessageListCreateApi(APIView):
         results = [selectors.message_data(message, viewer_id=user.pk) for message in page]
         return Response(io.MessageListOutput({"results": results, "next": next_url}).data)
 
-    @extend_schema(request=io.MessageSendInput, responses={201: io.MessageOutput})
+    @extend_schema(
+        request=io.MessageSendInput,
+        responses={
+            201: io.MessageOutput,
+            **error_responses(
+                400,
+                401,
+                NO_SUCH_CHAT,
+                (409, "conflict: the playdate is over, or one of you blocked the other."),
+                429,
+                503,
+            ),
+        },
+        parameters=[RETRY_AFTER],
+    )
     def post(self, request: Request, playdate_id: int) -> Response:
         """Either owner, while the playdate is pending or accepted (409 after that); rate
         limited per user across REST and WebSocket (429 with Retry-After)."""
@@ -66,7 +83,10 @@ class MessageListCreateApi(APIView):
 class ChatReadApi(APIView):
     permission_classes = (IsAuthenticated, feature_required(features.CHAT))
 
-    @extend_schema(request=io.ChatReadInput, responses={204: None})
+    @extend_schema(
+        request=io.ChatReadInput,
+        responses={204: None, **error_responses(400, 401, NO_SUCH_CHAT, 503)},
+    )
     def post(self, request: Request, playdate_id: int) -> Response:
         """Marks the conversation read up to `message_id` (never backwards); the other owner
         gets a `chat.read` event."""

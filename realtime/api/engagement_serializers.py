@@ -3,21 +3,29 @@ figure counts)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rest_framework import serializers
 
 from accounts.metros import METRO_AREAS
-from realtime.engagement import MAX_DAYS
+from realtime.engagement import MAX_DAYS, MONTH_DAYS, WEEK_DAYS
+
+# The figures reach a month and some weeks beyond either end of the range; nearer the ends of
+# the calendar than that, the date arithmetic would overflow.
+_REACH = timedelta(days=MONTH_DAYS + 2 * WEEK_DAYS)
+EARLIEST, LATEST = date.min + _REACH, date.max - _REACH
 
 RATE = "A share from 0 to 1 (4 decimals); null when there is nothing to divide by."
 
 
 class EngagementQuery(serializers.Serializer[dict[str, Any]]):
-    start = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="First day, UTC.")
+    start = serializers.DateField(
+        input_formats=["%Y-%m-%d"], help_text=f"First day, UTC; not before {EARLIEST}."
+    )
     end = serializers.DateField(
-        input_formats=["%Y-%m-%d"], help_text=f"Last day, UTC; at most {MAX_DAYS} days in all."
+        input_formats=["%Y-%m-%d"],
+        help_text=f"Last day, UTC; at most {MAX_DAYS} days in all; not after {LATEST}.",
     )
     metro = serializers.ChoiceField(
         choices=[(area.slug, area.name) for area in METRO_AREAS],
@@ -28,6 +36,10 @@ class EngagementQuery(serializers.Serializer[dict[str, Any]]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start: date = attrs["start"]
         end: date = attrs["end"]
+        if start < EARLIEST:
+            raise serializers.ValidationError({"start": [f"Must be on or after {EARLIEST}."]})
+        if end > LATEST:
+            raise serializers.ValidationError({"end": [f"Must be on or before {LATEST}."]})
         if end < start:
             raise serializers.ValidationError({"end": ["Must be on or after start."]})
         if (end - start).days + 1 > MAX_DAYS:

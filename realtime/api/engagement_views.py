@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.errors import error_responses
 from realtime import engagement
 from realtime.api import engagement_serializers as io
 from realtime.api import moderation_views
@@ -22,7 +23,13 @@ class IsModerator(moderation_views.IsModerator):
 class EngagementApi(APIView):
     permission_classes = (IsAuthenticated, IsModerator)
 
-    @extend_schema(parameters=[io.EngagementQuery], responses={200: io.EngagementOutput})
+    @extend_schema(
+        parameters=[io.EngagementQuery],
+        responses={
+            200: io.EngagementOutput,
+            **error_responses(400, *moderation_views.MODERATORS_ERRORS),
+        },
+    )
     def get(self, request: Request) -> Response:
         """Per UTC day from `start` to `end` (at most 366 days): active owners, sign-ups, new
         pets, suggestions shown, invitations sent and accepted, acceptance rate, median and p90

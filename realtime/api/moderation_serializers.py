@@ -72,7 +72,9 @@ class ReportListQuery(serializers.Serializer[dict[str, Any]]):
         default="age",
         help_text="age: oldest first; frequency: most reported targets first.",
     )
-    page = serializers.IntegerField(min_value=1, default=1)
+    # Bounded so that the page's offset fits PostgreSQL's bigint OFFSET (past the last report
+    # a page is empty, as before).
+    page = serializers.IntegerField(min_value=1, max_value=2**31 - 1, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=50)
 
 

@@ -15,6 +15,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.api.views import current_user
+from config.errors import RETRY_AFTER, error_responses
 from realtime import activity
 from realtime import moderation_selectors as selectors
 from realtime import moderation_services as services
@@ -29,6 +30,9 @@ class IsModerator(BasePermission):
 
 
 MODERATORS = (IsAuthenticated, IsModerator)
+MODERATORS_ERRORS = (401, (403, "permission_denied: moderators only."))
+NO_SUCH_REPORT = (404, "not_found: no such report.")
+NO_SUCH_USER = (404, "not_found: no such user.")
 
 
 def _newest_first_page(
@@ -43,7 +47,20 @@ def _newest_first_page(
 
 
 class ReportFileApi(APIView):
-    @extend_schema(request=io.ReportInput, responses={201: io.FiledReportOutput})
+    @extend_schema(
+        request=io.ReportInput,
+        responses={
+            201: io.FiledReportOutput,
+            **error_responses(
+                400,
+                401,
+                (404, "not_found: no such target you can see."),
+                (409, "conflict: your earlier report of this target is still open."),
+                429,
+            ),
+        },
+        parameters=[RETRY_AFTER],
+    )
     def post(self, request: Request) -> Response:
         """Report a user, a pet or a message of one of your conversations, with a reason.
         Moderators review it; you hear back on your sockets (`report.reviewed`). 409 while your
@@ -65,7 +82,7 @@ class ReportQueueApi(APIView):
     @extend_schema(
         operation_id="v1_moderation_reports_list",
         parameters=[io.ReportListQuery],
-        responses={200: io.ReportListOutput},
+        responses={200: io.ReportListOutput, **error_responses(400, *MODERATORS_ERRORS)},
     )
     def get(self, request: Request) -> Response:
         """The report queue: `status=open` for what is left to do, oldest first or most
@@ -91,7 +108,9 @@ class ReportQueueApi(APIView):
 class ReportDetailApi(APIView):
     permission_classes = MODERATORS
 
-    @extend_schema(responses={200: io.ReportOutput})
+    @extend_schema(
+        responses={200: io.ReportOutput, **error_responses(*MODERATORS_ERRORS, NO_SUCH_REPORT)}
+    )
     def get(self, request: Request, report_id: int) -> Response:
         report = selectors.report_get(report_id=report_id)
         return Response(io.ReportOutput(_report_output([report])[0]).data)
@@ -100,7 +119,18 @@ class ReportDetailApi(APIView):
 class ReportResolveApi(APIView):
     permission_classes = MODERATORS
 
-    @extend_schema(request=io.ResolveInput, responses={200: io.ReportOutput})
+    @extend_schema(
+        request=io.ResolveInput,
+        responses={
+            200: io.ReportOutput,
+            **error_responses(
+                400,
+                *MODERATORS_ERRORS,
+                NO_SUCH_REPORT,
+                (409, "conflict: the report is already resolved."),
+            ),
+        },
+    )
     def post(self, request: Request, report_id: int) -> Response:
         """Resolve a report, and every open report of the same target, with one action:
         `dismiss`, `hide_message` (message reports) or `suspend_user`. 409 if already
@@ -117,7 +147,18 @@ class ReportResolveApi(APIView):
 class UserSuspendApi(APIView):
     permission_classes = MODERATORS
 
-    @extend_schema(request=io.SuspensionInput, responses={200: io.ModeratedUserOutput})
+    @extend_schema(
+        request=io.SuspensionInput,
+        responses={
+            200: io.ModeratedUserOutput,
+            **error_responses(
+                400,
+                *MODERATORS_ERRORS,
+                NO_SUCH_USER,
+                (409, "conflict: the user is already suspended, or is a moderator."),
+            ),
+        },
+    )
     def post(self, request: Request, user_id: int) -> Response:
         """Suspend a user at once: their tokens stop working, their sockets close (4403), their
         pets and pending invitations disappear. 409 if already suspended or a moderator."""
@@ -132,7 +173,18 @@ class UserSuspendApi(APIView):
 class UserUnsuspendApi(APIView):
     permission_classes = MODERATORS
 
-    @extend_schema(request=io.SuspensionInput, responses={200: io.ModeratedUserOutput})
+    @extend_schema(
+        request=io.SuspensionInput,
+        responses={
+            200: io.ModeratedUserOutput,
+            **error_responses(
+                400,
+                *MODERATORS_ERRORS,
+                NO_SUCH_USER,
+                (409, "conflict: the user is not suspended."),
+            ),
+        },
+    )
     def post(self, request: Request, user_id: int) -> Response:
         """Lift a suspension. 409 if the user is not suspended."""
         payload = io.SuspensionInput(data=request.data)
@@ -146,7 +198,10 @@ class UserUnsuspendApi(APIView):
 class ActivityFeedApi(APIView):
     permission_classes = MODERATORS
 
-    @extend_schema(parameters=[io.ActivityListQuery], responses={200: io.ActivityListOutput})
+    @extend_schema(
+        parameters=[io.ActivityListQuery],
+        responses={200: io.ActivityListOutput, **error_responses(400, *MODERATORS_ERRORS)},
+    )
     def get(self, request: Request) -> Response:
         """The activity feed, newest first, optionally of one kind, one user (as actor or
         target) or one metro area. Live: the `moderation.activity` WebSocket event."""
@@ -167,7 +222,10 @@ class ActivityFeedApi(APIView):
 class AuditLogApi(APIView):
     permission_classes = MODERATORS
 
-    @extend_schema(parameters=[io.AuditListQuery], responses={200: io.AuditListOutput})
+    @extend_schema(
+        parameters=[io.AuditListQuery],
+        responses={200: io.AuditListOutput, **error_responses(400, *MODERATORS_ERRORS)},
+    )
     def get(self, request: Request) -> Response:
         """Every moderator action (who, what, why, when), newest first. Read-only: the log is
         never changed."""

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token
 
 from accounts.models import User
+from config.errors import error_responses
 from realtime import tickets
 
 
@@ -19,7 +20,7 @@ class TicketOutput(serializers.Serializer[dict[str, object]]):
 
 
 class TicketApi(APIView):
-    @extend_schema(request=None, responses={200: TicketOutput})
+    @extend_schema(request=None, responses={200: TicketOutput, **error_responses(401)})
     def post(self, request: Request) -> Response:
         """A single-use ticket for one WebSocket of the caller's session, valid 30 seconds."""
         if not isinstance(request.user, User) or not isinstance(request.auth, Token):

@@ -23,6 +23,7 @@ them.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from typing import Any
@@ -36,6 +37,7 @@ from twisted.internet import defer, reactor
 
 _log = logging.getLogger("pawdate.realtime")
 
+COLLECT_SECONDS = 60.0
 GOING_AWAY_SECONDS = 5.0  # well within `manage.py serve`'s GRACEFUL_STOP_SECONDS
 SWEEP_SECONDS = 0.05
 # What a server may put in a close frame besides 3000-4999 (RFC 6455 7.4.1, IANA): not 1004-1006
@@ -60,7 +62,19 @@ class WorkerServer(Server):  # type: ignore[misc]  # daphne is untyped
         self.ports = []
         # daphne makes its WebSocket factory in `run`; connections are served once the reactor runs.
         reactor.callWhenRunning(self.use_worker_protocol)
+        reactor.callWhenRunning(lambda: asyncio.ensure_future(self.collect_cycles_forever()))
         super().run()
+
+    async def collect_cycles_forever(self) -> None:
+        """A full garbage collection every COLLECT_SECONDS. A closed WebSocket's connection
+        (autobahn's protocol, Twisted's transport and channel, daphne's request: ~30 KiB) is
+        freed only by the collector, being a cycle, and config.asgi makes full collections rare
+        (pauses, with thousands of sockets): with sockets coming and going, their garbage grew
+        the process by ~1 MiB a minute (bench/soak.py). One collection a minute holds memory
+        flat for one pause a minute."""
+        while True:
+            await asyncio.sleep(COLLECT_SECONDS)
+            collect_cycles()
 
     def use_worker_protocol(self) -> None:
         self.ws_factory.protocol = WorkerWebSocketProtocol
@@ -121,6 +135,14 @@ class WorkerServer(Server):  # type: ignore[misc]  # daphne is untyped
                 and protocol.state == WebSocketProtocol.STATE_CLOSING
             )
         )
+
+
+def collect_cycles() -> int:
+    """One full collection; how many objects it freed."""
+    started = time.perf_counter()
+    freed = gc.collect()
+    _log.debug("collected %s objects in %.1f ms", freed, (time.perf_counter() - started) * 1000)
+    return freed
 
 
 def _running(application: asyncio.Future[None] | None) -> bool:

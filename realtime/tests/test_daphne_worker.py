@@ -1,16 +1,19 @@
 """The daphne worker's graceful stop: sockets close with 1012 before the applications are
 cancelled, and the gateway's 1xxx close codes reach the client (tests/faults has the real
-processes)."""
+processes); and its collections free what closed sockets leave in cycles."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any
 
 import pytest
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from twisted.internet.testing import StringTransport
 
+from realtime import daphne_worker
 from realtime.daphne_worker import WorkerServer, WorkerWebSocketProtocol
 
 # A close frame, unmasked as a server sends it: opcode 8, 2 bytes of payload, the code.
@@ -133,3 +136,25 @@ async def test_a_socket_that_never_ends_is_cancelled_after_the_grace_period():
     # then: the socket was told, and then its application cancelled, as daphne does
     assert transport.value() == CLOSE_1012
     assert running.cancelled()
+
+
+def test_a_collection_frees_connections_that_only_their_own_cycle_keeps():
+    # given: garbage only the collector frees (as a closed socket's protocol and transport)
+    class Connection:
+        pass
+
+    gc.disable()
+    try:
+        connection = Connection()
+        connection.me = connection  # type: ignore[attr-defined]
+        alive = weakref.ref(connection)
+        del connection
+
+        # when
+        freed = daphne_worker.collect_cycles()
+    finally:
+        gc.enable()
+
+    # then
+    assert alive() is None
+    assert freed >= 1

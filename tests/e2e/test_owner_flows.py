@@ -152,6 +152,8 @@ def test_2_chat_is_live_both_ways_and_survives_a_dropped_socket(
         log_in(page, email)
         page.goto(f"/playdates/{playdate.pk}/chat")
         expect(page.get_by_role("heading", name="Chat")).to_be_visible()
+        # Live: typing notices go over the socket only (one sent while it opens is dropped).
+        expect(page.get_by_text("Connecting…")).to_have_count(0)
 
     # when: Ann types, then sends
     ann.get_by_label("Message").fill("Hi Bob")

@@ -298,7 +298,7 @@ export function PetDetailPage() {
           <div className="other-times">
             <h3 id="other-times-title">Other free times</h3>
             <p className="muted">
-              These do not match the grid&apos;s periods. They stay as they are unless you remove them.
+              The grid marks a period only when a free time covers all of it, and these go beyond its periods. They stay as they are unless you remove them.
             </p>
             <ul aria-labelledby="other-times-title">
               {otherTimes.map((window) => (

@@ -167,6 +167,22 @@ def manage(
     )
 
 
+def workers_of(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (a `serve`'s daphne workers)."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may contain spaces; the fields after its closing parenthesis don't.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            children.add(int(entry.name))
+    return children
+
+
 @contextmanager
 def running_server(
     tmp_path: Path,

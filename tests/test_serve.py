@@ -17,25 +17,10 @@ from tests.server import (
     running_server,
     server_database_url,
     server_redis_url,
+    workers_of,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def workers_of(pid: int) -> set[int]:
-    children = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may contain spaces; the fields after the closing parenthesis don't.
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid:
-            children.add(int(entry.name))
-    return children
 
 
 def wait_until(predicate, timeout: float = 20.0) -> None:

@@ -146,22 +146,6 @@ def wait_until(reached: Callable[[], bool], what: str, timeout: float = 30.0) ->
         time.sleep(0.05)
 
 
-def workers_of(pid: int) -> set[int]:
-    """The processes whose parent is `pid` (a `serve`'s daphne workers)."""
-    children = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may contain spaces; the fields after its closing parenthesis don't.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            children.add(int(entry.name))
-    return children
-
-
 class Device(threading.Thread):
     """One client of `owner`: a socket on `server`, then on `fallback` each time one ends.
 

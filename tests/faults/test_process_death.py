@@ -28,9 +28,8 @@ from tests.faults.process_clients import (
     sign_up,
     two_servers,
     wait_until,
-    workers_of,
 )
-from tests.server import Server
+from tests.server import Server, workers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

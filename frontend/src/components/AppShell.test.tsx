@@ -6,11 +6,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { App } from "../App";
 import { setAccess } from "../api/http";
 import type { User } from "../api/types";
-import type { Playdate } from "../realtime/types";
 import {
   fakeApi,
   fakeWebSocket,
   ok,
+  playdate,
   sessionRoutes,
   signedInCookie,
   user,
@@ -20,27 +20,6 @@ import {
 
 const ME = user({ id: 7 });
 const MODERATOR = user({ id: 1, email: "mod@pawdate.local", username: "mod", role: "moderator" });
-const IN_A_WEEK = new Date(Date.now() + 7 * 86_400_000).toISOString();
-
-function invitation(over: Partial<Playdate> = {}): Playdate {
-  return {
-    id: 31,
-    pet_id_1: 12,
-    pet_id_2: 3,
-    inviter_id: 8,
-    invitee_id: 7,
-    date_time: IN_A_WEEK,
-    location_name: "Prospect Park",
-    latitude: null,
-    longitude: null,
-    message: "Fetch?",
-    status: "pending",
-    awaiting_user_id: 7,
-    created_at: "2025-06-01T12:00:00Z",
-    updated_at: "2025-06-01T12:00:00Z",
-    ...over,
-  };
-}
 
 /** Opens the app at `path` with a live session of `me`. */
 function openApp(path: string, me: User, routes: Routes = {}) {
@@ -143,7 +122,7 @@ describe("AppShell", () => {
   it("counts the invitations waiting for my answer, live", async () => {
     const { api, sockets } = openApp("/sessions", ME, {
       "GET /api/v1/playdates/": ok({
-        results: [invitation(), invitation({ id: 32, inviter_id: 7, invitee_id: 9, awaiting_user_id: 9 })],
+        results: [playdate(), playdate({ id: 32, inviter_id: 7, invitee_id: 9, awaiting_user_id: 9 })],
         next: null,
       }),
     });
@@ -161,7 +140,7 @@ describe("AppShell", () => {
         type: "playdate.invited",
         seq: 42,
         ts: "2025-06-01T12:05:00Z",
-        data: { playdate: invitation({ id: 33, updated_at: "2025-06-01T12:05:00Z" }) },
+        data: { playdate: playdate({ id: 33, updated_at: "2025-06-01T12:05:00Z" }) },
       }),
     );
     expect(screen.getByLabelText("2 waiting for your answer").textContent).toBe("2");
@@ -171,7 +150,7 @@ describe("AppShell", () => {
         type: "playdate.updated",
         seq: 43,
         ts: "2025-06-01T12:06:00Z",
-        data: { playdate: invitation({ status: "accepted", awaiting_user_id: null, updated_at: "2025-06-01T12:06:00Z" }) },
+        data: { playdate: playdate({ status: "accepted", awaiting_user_id: null, updated_at: "2025-06-01T12:06:00Z" }) },
       }),
     );
     expect(screen.getByLabelText("1 waiting for your answer").textContent).toBe("1");

@@ -6,7 +6,7 @@ import { vi } from "vitest";
 import type { ErrorBody } from "../api/http";
 import type { User } from "../api/types";
 import type { WebSocketLike } from "../realtime/client";
-import type { InboundFrame } from "../realtime/types";
+import type { InboundFrame, Playdate } from "../realtime/types";
 
 export interface ApiCall {
   method: string;
@@ -115,6 +115,30 @@ export function user(over: Partial<User> = {}): User {
     date_joined: "2025-05-01T09:00:00Z",
     metro: "new-york",
     time_zone: "America/New_York",
+    ...over,
+  };
+}
+
+/** A pending invitation to `user()` (id 7), a week from now, as the server sends it: REST and
+ * `playdate.*` events carry the same shape. */
+export function playdate(over: Partial<Playdate> = {}): Playdate {
+  return {
+    id: 31,
+    pet_id_1: 12,
+    pet_id_2: 3,
+    inviter_id: 8,
+    invitee_id: 7,
+    date_time: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    location_name: "Prospect Park",
+    latitude: null,
+    longitude: null,
+    message: "Fetch?",
+    status: "pending",
+    awaiting_user_id: 7,
+    created_at: "2025-06-01T12:00:00Z",
+    updated_at: "2025-06-01T12:00:00Z",
+    pet_1: { id: 12, name: "Luna", species: "cat" },
+    pet_2: { id: 3, name: "Rex", species: "dog" },
     ...over,
   };
 }

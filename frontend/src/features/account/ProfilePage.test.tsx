@@ -5,29 +5,19 @@ import { afterEach, describe, expect, it } from "vitest";
 import { App } from "../../App";
 import { setAccess } from "../../api/http";
 import type { User } from "../../api/types";
-import type { Playdate } from "../../realtime/types";
-import { METROS, fakeApi, fakeWebSocket, ok, sessionRoutes, signedInCookie, user, type ApiCall } from "../../test/fakeApi";
+import {
+  METROS,
+  fakeApi,
+  fakeWebSocket,
+  ok,
+  playdate,
+  sessionRoutes,
+  signedInCookie,
+  user,
+  type ApiCall,
+} from "../../test/fakeApi";
 
 const ME = user({ id: 7, location: "New York", metro: "new-york" });
-
-function invitation(): Playdate {
-  return {
-    id: 31,
-    pet_id_1: 12,
-    pet_id_2: 3,
-    inviter_id: 8,
-    invitee_id: 7,
-    date_time: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-    location_name: "Prospect Park",
-    latitude: null,
-    longitude: null,
-    message: "Fetch?",
-    status: "pending",
-    awaiting_user_id: 7,
-    created_at: "2025-06-01T12:00:00Z",
-    updated_at: "2025-06-01T12:00:00Z",
-  };
-}
 
 function openProfile() {
   const api = fakeApi({
@@ -57,7 +47,7 @@ describe("ProfilePage", () => {
     const socket = sockets.latest();
     act(() => socket.accept(ME.id, 41));
     act(() =>
-      socket.push({ type: "playdate.invited", seq: 42, ts: "2025-06-01T12:05:00Z", data: { playdate: invitation() } }),
+      socket.push({ type: "playdate.invited", seq: 42, ts: "2025-06-01T12:05:00Z", data: { playdate: playdate() } }),
     );
     expect(screen.getByLabelText("1 waiting for your answer")).toBeTruthy();
     const person = userEvent.setup({ delay: null });

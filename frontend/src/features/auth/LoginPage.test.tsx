@@ -4,6 +4,7 @@ import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { currentAccess, setAccess } from "../../api/http";
 import { accessToken, apiError, deferred, fakeApi, ok, user, type Answer } from "../../test/fakeApi";
+import { describedBy } from "../../test/queries";
 import { AuthProvider } from "./AuthContext";
 import { LoginPage } from "./LoginPage";
 
@@ -18,12 +19,6 @@ function renderLogin() {
       </MemoryRouter>
     </AuthProvider>,
   );
-}
-
-/** The messages an input points at with aria-describedby. */
-function describedBy(input: HTMLElement): string | null {
-  const id = input.getAttribute("aria-describedby");
-  return id ? (document.getElementById(id)?.textContent ?? null) : null;
 }
 
 async function fillIn(email: string, password: string) {

@@ -4,6 +4,7 @@ import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { afterEach, describe, expect, it } from "vitest";
 import { setAccess } from "../../api/http";
 import { accessToken, apiError, deferred, fakeApi, ok, user, type Answer } from "../../test/fakeApi";
+import { describedBy } from "../../test/queries";
 import { AuthProvider } from "./AuthContext";
 import { SignupPage } from "./SignupPage";
 
@@ -18,11 +19,6 @@ function renderSignup() {
       </MemoryRouter>
     </AuthProvider>,
   );
-}
-
-function describedBy(input: HTMLElement): string | null {
-  const id = input.getAttribute("aria-describedby");
-  return id ? (document.getElementById(id)?.textContent ?? null) : null;
 }
 
 async function signUp(email: string, username: string, password: string) {

@@ -5,34 +5,14 @@ import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router-dom";
 import { afterEach, describe, expect, it } from "vitest";
 import { setAccess } from "../../api/http";
-import { fakeApi, ok, sessionRoutes, signedInCookie, user, type Routes } from "../../test/fakeApi";
+import { fakeApi, ok, playdate, sessionRoutes, signedInCookie, user, type Routes } from "../../test/fakeApi";
 import { AuthProvider } from "../auth/AuthContext";
 import { PlaydatesPage, playdateTitle, type Playdate } from "./PlaydatesPage";
 
 const ME = user({ id: 7 });
-const IN_A_WEEK = new Date(Date.now() + 7 * 86_400_000).toISOString();
 
 function invitation(over: Partial<Playdate> = {}): Playdate {
-  return {
-    id: 31,
-    pet_id_1: 12,
-    pet_id_2: 3,
-    inviter_id: 8,
-    invitee_id: 7,
-    date_time: IN_A_WEEK,
-    location_name: "Prospect Park",
-    latitude: null,
-    longitude: null,
-    message: "",
-    status: "pending",
-    awaiting_user_id: 7,
-    created_at: "2025-06-01T12:00:00Z",
-    updated_at: "2025-06-01T12:00:00Z",
-    pet_1: { id: 12, name: "Luna", species: "cat" },
-    pet_2: { id: 3, name: "Rex", species: "dog" },
-    unread_count: 0,
-    ...over,
-  };
+  return { ...playdate({ message: "" }), unread_count: 0, ...over };
 }
 
 function page(live?: Playdate[]) {

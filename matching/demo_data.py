@@ -19,7 +19,7 @@ from functools import cache
 from itertools import accumulate
 from typing import Generic, TypeVar
 
-from accounts.metros import METRO_AREA_BY_SLUG, MetroArea
+from accounts.metros import METRO_AREA_BY_SLUG, MetroArea, Neighbourhood
 from matching import algorithm
 from pets.models import MAX_AGE, Energy, Size, Species, bit
 
@@ -36,20 +36,11 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class Neighbourhood:
-    location: str  # the owner's `location` text: "Brooklyn, NY"
-    latitude: float
-    longitude: float
-    weight: float  # share of the metro's owners, relative to the metro's other neighbourhoods
-
-
-@dataclass(frozen=True, slots=True)
 class Metro:
     area: MetroArea  # name, slug (in demo emails: demo.<slug>.<n>@pawdate.local), centre, radius
     time_zone: str  # IANA
     population_millions: float  # metropolitan area; owners are spread in proportion
     first_names: str  # key of FIRST_NAMES
-    neighbourhoods: tuple[Neighbourhood, ...]
 
     @property
     def name(self) -> str:
@@ -68,6 +59,11 @@ class Metro:
         return self.area.longitude
 
     @property
+    def neighbourhoods(self) -> tuple[Neighbourhood, ...]:
+        """Where owners live, each with its share of the metro's owners (`weight`)."""
+        return self.area.neighbourhoods
+
+    @property
     def radius_km(self) -> float:
         """Every demo owner lives within this distance of the centre."""
         return self.area.radius_km
@@ -76,463 +72,34 @@ class Metro:
 _AREAS = METRO_AREA_BY_SLUG
 
 
-def _places(*rows: tuple[str, float, float, float]) -> tuple[Neighbourhood, ...]:
-    return tuple(Neighbourhood(*row) for row in rows)
-
-
 # fmt: off
 METROS: tuple[Metro, ...] = (
-    Metro(
-        _AREAS["new-york"], "America/New_York", 19.5, "en",
-        _places(
-            ("Brooklyn, NY", 40.650, -73.950, 6),
-            ("Williamsburg, NY", 40.714, -73.957, 2),
-            ("Park Slope, NY", 40.671, -73.981, 2),
-            ("Upper West Side, NY", 40.787, -73.975, 3),
-            ("Harlem, NY", 40.811, -73.946, 2),
-            ("Astoria, NY", 40.764, -73.923, 2),
-            ("Jackson Heights, NY", 40.755, -73.885, 2),
-            ("Flushing, NY", 40.767, -73.833, 2),
-            ("The Bronx, NY", 40.845, -73.865, 4),
-            ("Staten Island, NY", 40.579, -74.151, 2),
-            ("Jersey City, NJ", 40.728, -74.078, 2),
-            ("Hoboken, NJ", 40.744, -74.032, 1),
-            ("Newark, NJ", 40.736, -74.190, 2),
-            ("Yonkers, NY", 40.931, -73.899, 1),
-            ("Hempstead, NY", 40.706, -73.619, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["los-angeles"], "America/Los_Angeles", 12.8, "en",
-        _places(
-            ("Downtown, Los Angeles", 34.040, -118.247, 2),
-            ("Hollywood, Los Angeles", 34.098, -118.327, 2),
-            ("Silver Lake, Los Angeles", 34.087, -118.270, 2),
-            ("Koreatown, Los Angeles", 34.058, -118.301, 2),
-            ("Venice, Los Angeles", 33.990, -118.460, 1),
-            ("Van Nuys, Los Angeles", 34.187, -118.449, 3),
-            ("Santa Monica, CA", 34.024, -118.480, 2),
-            ("Pasadena, CA", 34.148, -118.144, 2),
-            ("Glendale, CA", 34.143, -118.255, 2),
-            ("Burbank, CA", 34.181, -118.309, 1),
-            ("Inglewood, CA", 33.962, -118.353, 2),
-            ("Long Beach, CA", 33.790, -118.170, 3),
-        ),
-    ),
-    Metro(
-        _AREAS["chicago"], "America/Chicago", 9.3, "en",
-        _places(
-            ("The Loop, Chicago", 41.881, -87.634, 1),
-            ("Lincoln Park, Chicago", 41.921, -87.655, 2),
-            ("Lakeview, Chicago", 41.943, -87.660, 2),
-            ("Wicker Park, Chicago", 41.909, -87.680, 2),
-            ("Logan Square, Chicago", 41.923, -87.708, 2),
-            ("Pilsen, Chicago", 41.856, -87.657, 2),
-            ("Bridgeport, Chicago", 41.838, -87.651, 1),
-            ("Hyde Park, Chicago", 41.794, -87.600, 2),
-            ("Uptown, Chicago", 41.966, -87.660, 1),
-            ("Rogers Park, Chicago", 42.009, -87.675, 1),
-            ("Evanston, IL", 42.045, -87.695, 2),
-            ("Oak Park, IL", 41.885, -87.785, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["houston"], "America/Chicago", 7.5, "en",
-        _places(
-            ("Downtown, Houston", 29.758, -95.367, 1),
-            ("Midtown, Houston", 29.740, -95.377, 2),
-            ("Montrose, Houston", 29.745, -95.391, 2),
-            ("The Heights, Houston", 29.798, -95.398, 2),
-            ("Third Ward, Houston", 29.728, -95.363, 1),
-            ("Memorial, Houston", 29.765, -95.520, 2),
-            ("Spring Branch, Houston", 29.805, -95.506, 2),
-            ("Bellaire, TX", 29.706, -95.459, 1),
-            ("Pasadena, TX", 29.691, -95.209, 2),
-            ("Pearland, TX", 29.564, -95.286, 2),
-            ("Sugar Land, TX", 29.620, -95.635, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["toronto"], "America/Toronto", 6.7, "en",
-        _places(
-            ("Downtown, Toronto", 43.653, -79.385, 2),
-            ("The Annex, Toronto", 43.670, -79.405, 1),
-            ("Liberty Village, Toronto", 43.638, -79.421, 1),
-            ("Leslieville, Toronto", 43.662, -79.332, 1),
-            ("The Beaches, Toronto", 43.675, -79.298, 1),
-            ("High Park, Toronto", 43.653, -79.464, 1),
-            ("North York, Toronto", 43.761, -79.411, 3),
-            ("Scarborough, Toronto", 43.776, -79.232, 3),
-            ("Etobicoke, Toronto", 43.630, -79.520, 2),
-            ("Mississauga, ON", 43.589, -79.644, 3),
-            ("Markham, ON", 43.856, -79.337, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["mexico-city"], "America/Mexico_City", 22.3, "es",
-        _places(
-            ("Roma Norte, CDMX", 19.419, -99.162, 2),
-            ("Condesa, CDMX", 19.411, -99.173, 2),
-            ("Polanco, CDMX", 19.433, -99.196, 1),
-            ("Centro Histórico, CDMX", 19.434, -99.134, 1),
-            ("Del Valle, CDMX", 19.386, -99.167, 2),
-            ("Narvarte, CDMX", 19.395, -99.151, 1),
-            ("Coyoacán, CDMX", 19.350, -99.162, 2),
-            ("Tlalpan, CDMX", 19.294, -99.170, 2),
-            ("Iztapalapa, CDMX", 19.358, -99.093, 4),
-            ("Azcapotzalco, CDMX", 19.487, -99.185, 2),
-            ("Santa Fe, CDMX", 19.360, -99.260, 1),
-            ("Naucalpan, Edomex", 19.478, -99.238, 2),
-            ("Ecatepec, Edomex", 19.601, -99.050, 3),
-        ),
-    ),
-    Metro(
-        _AREAS["sao-paulo"], "America/Sao_Paulo", 22.4, "pt",
-        _places(
-            ("Pinheiros, São Paulo", -23.567, -46.702, 2),
-            ("Vila Madalena, São Paulo", -23.556, -46.691, 1),
-            ("Jardins, São Paulo", -23.566, -46.662, 1),
-            ("Bela Vista, São Paulo", -23.561, -46.646, 1),
-            ("Vila Mariana, São Paulo", -23.589, -46.635, 2),
-            ("Moema, São Paulo", -23.600, -46.666, 1),
-            ("Mooca, São Paulo", -23.560, -46.599, 2),
-            ("Tatuapé, São Paulo", -23.540, -46.576, 2),
-            ("Santana, São Paulo", -23.501, -46.626, 2),
-            ("Lapa, São Paulo", -23.523, -46.705, 1),
-            ("Santo André, SP", -23.663, -46.538, 2),
-            ("Guarulhos, SP", -23.454, -46.533, 3),
-            ("Osasco, SP", -23.532, -46.792, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["london"], "Europe/London", 14.3, "en",
-        _places(
-            ("Camden, London", 51.539, -0.142, 2),
-            ("Islington, London", 51.538, -0.103, 2),
-            ("Hackney, London", 51.545, -0.055, 2),
-            ("Shoreditch, London", 51.526, -0.078, 1),
-            ("Walthamstow, London", 51.584, -0.020, 2),
-            ("Stratford, London", 51.541, -0.003, 2),
-            ("Greenwich, London", 51.478, -0.010, 2),
-            ("Peckham, London", 51.474, -0.069, 2),
-            ("Brixton, London", 51.462, -0.115, 2),
-            ("Clapham, London", 51.462, -0.138, 2),
-            ("Wimbledon, London", 51.421, -0.206, 2),
-            ("Richmond, London", 51.461, -0.304, 1),
-            ("Ealing, London", 51.513, -0.305, 2),
-            ("Notting Hill, London", 51.509, -0.196, 1),
-            ("Croydon, London", 51.376, -0.098, 3),
-        ),
-    ),
-    Metro(
-        _AREAS["paris"], "Europe/Paris", 12.3, "fr",
-        _places(
-            ("Le Marais, Paris", 48.859, 2.362, 1),
-            ("Montmartre, Paris", 48.886, 2.341, 2),
-            ("Batignolles, Paris", 48.887, 2.317, 2),
-            ("Belleville, Paris", 48.872, 2.384, 2),
-            ("Bastille, Paris", 48.853, 2.369, 2),
-            ("Bercy, Paris", 48.835, 2.382, 1),
-            ("Montparnasse, Paris", 48.842, 2.321, 2),
-            ("Boulogne-Billancourt, Hauts-de-Seine", 48.835, 2.240, 2),
-            ("Issy-les-Moulineaux, Hauts-de-Seine", 48.824, 2.270, 1),
-            ("Neuilly-sur-Seine, Hauts-de-Seine", 48.885, 2.268, 1),
-            ("Saint-Denis, Seine-Saint-Denis", 48.936, 2.358, 2),
-            ("Montreuil, Seine-Saint-Denis", 48.864, 2.443, 2),
-            ("Vincennes, Val-de-Marne", 48.847, 2.439, 1),
-        ),
-    ),
-    Metro(
-        _AREAS["berlin"], "Europe/Berlin", 6.2, "de",
-        _places(
-            ("Mitte, Berlin", 52.520, 13.405, 1),
-            ("Prenzlauer Berg, Berlin", 52.539, 13.424, 2),
-            ("Friedrichshain, Berlin", 52.516, 13.454, 2),
-            ("Kreuzberg, Berlin", 52.499, 13.403, 2),
-            ("Neukölln, Berlin", 52.481, 13.435, 2),
-            ("Schöneberg, Berlin", 52.482, 13.356, 2),
-            ("Charlottenburg, Berlin", 52.516, 13.304, 2),
-            ("Wedding, Berlin", 52.550, 13.366, 2),
-            ("Pankow, Berlin", 52.569, 13.402, 2),
-            ("Steglitz, Berlin", 52.457, 13.322, 2),
-            ("Spandau, Berlin", 52.535, 13.200, 2),
-            ("Köpenick, Berlin", 52.445, 13.575, 1),
-        ),
-    ),
-    Metro(
-        _AREAS["madrid"], "Europe/Madrid", 6.8, "es",
-        _places(
-            ("Malasaña, Madrid", 40.426, -3.705, 1),
-            ("Chamberí, Madrid", 40.434, -3.703, 2),
-            ("Lavapiés, Madrid", 40.409, -3.701, 1),
-            ("Salamanca, Madrid", 40.430, -3.677, 2),
-            ("Retiro, Madrid", 40.411, -3.676, 1),
-            ("Chamartín, Madrid", 40.462, -3.677, 2),
-            ("Arganzuela, Madrid", 40.398, -3.700, 2),
-            ("Carabanchel, Madrid", 40.383, -3.728, 3),
-            ("Vallecas, Madrid", 40.385, -3.660, 3),
-            ("Moncloa, Madrid", 40.435, -3.719, 1),
-            ("Pozuelo de Alarcón, Madrid", 40.435, -3.814, 1),
-            ("Getafe, Madrid", 40.305, -3.733, 2),
-            ("Alcobendas, Madrid", 40.547, -3.642, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["rome"], "Europe/Rome", 4.3, "it",
-        _places(
-            ("Trastevere, Rome", 41.889, 12.470, 2),
-            ("Monti, Rome", 41.895, 12.493, 1),
-            ("Testaccio, Rome", 41.877, 12.476, 1),
-            ("Prati, Rome", 41.907, 12.462, 2),
-            ("Parioli, Rome", 41.925, 12.496, 2),
-            ("San Lorenzo, Rome", 41.898, 12.516, 1),
-            ("Pigneto, Rome", 41.888, 12.528, 2),
-            ("Centocelle, Rome", 41.879, 12.565, 2),
-            ("Garbatella, Rome", 41.861, 12.488, 2),
-            ("Monteverde, Rome", 41.877, 12.455, 2),
-            ("EUR, Rome", 41.830, 12.467, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["amsterdam"], "Europe/Amsterdam", 2.5, "nl",
-        _places(
-            ("Jordaan, Amsterdam", 52.375, 4.880, 1),
-            ("De Pijp, Amsterdam", 52.353, 4.894, 2),
-            ("Oud-West, Amsterdam", 52.365, 4.865, 2),
-            ("Westerpark, Amsterdam", 52.386, 4.874, 1),
-            ("Oost, Amsterdam", 52.359, 4.935, 2),
-            ("Noord, Amsterdam", 52.395, 4.920, 2),
-            ("Zuid, Amsterdam", 52.345, 4.870, 2),
-            ("Nieuw-West, Amsterdam", 52.365, 4.800, 3),
-            ("Amstelveen, North Holland", 52.301, 4.863, 2),
-            ("Zaandam, North Holland", 52.439, 4.826, 2),
-            ("Haarlem, North Holland", 52.381, 4.637, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["stockholm"], "Europe/Stockholm", 2.4, "sv",
-        _places(
-            ("Södermalm, Stockholm", 59.315, 18.072, 3),
-            ("Östermalm, Stockholm", 59.338, 18.090, 2),
-            ("Vasastan, Stockholm", 59.345, 18.050, 2),
-            ("Kungsholmen, Stockholm", 59.332, 18.030, 2),
-            ("Hammarby Sjöstad, Stockholm", 59.304, 18.101, 1),
-            ("Hägersten, Stockholm", 59.297, 17.978, 2),
-            ("Bromma, Stockholm", 59.339, 17.940, 2),
-            ("Solna, Stockholm", 59.360, 18.000, 2),
-            ("Sundbyberg, Stockholm", 59.361, 17.972, 1),
-            ("Nacka, Stockholm", 59.310, 18.164, 2),
-            ("Lidingö, Stockholm", 59.366, 18.133, 1),
-        ),
-    ),
-    Metro(
-        _AREAS["istanbul"], "Europe/Istanbul", 15.7, "tr",
-        _places(
-            ("Kadıköy, Istanbul", 40.991, 29.035, 3),  # noqa: RUF001  Turkish dotless i
-            ("Moda, Istanbul", 40.984, 29.030, 1),
-            ("Üsküdar, Istanbul", 41.023, 29.025, 2),
-            ("Ataşehir, Istanbul", 40.992, 29.124, 2),
-            ("Maltepe, Istanbul", 40.935, 29.131, 2),
-            ("Beşiktaş, Istanbul", 41.045, 29.002, 2),
-            ("Cihangir, Istanbul", 41.031, 28.983, 1),
-            ("Şişli, Istanbul", 41.060, 28.987, 2),
-            ("Fatih, Istanbul", 41.019, 28.940, 2),
-            ("Bakırköy, Istanbul", 40.983, 28.872, 2),  # noqa: RUF001  Turkish dotless i
-            ("Bahçelievler, Istanbul", 41.000, 28.860, 2),
-            ("Sarıyer, Istanbul", 41.167, 29.045, 1),  # noqa: RUF001  Turkish dotless i
-        ),
-    ),
-    Metro(
-        _AREAS["tokyo"], "Asia/Tokyo", 37.1, "ja",
-        _places(
-            ("Shinjuku, Tokyo", 35.694, 139.703, 2),
-            ("Shibuya, Tokyo", 35.658, 139.702, 2),
-            ("Nakameguro, Tokyo", 35.644, 139.699, 1),
-            ("Meguro, Tokyo", 35.634, 139.716, 1),
-            ("Shimokitazawa, Tokyo", 35.661, 139.668, 1),
-            ("Setagaya, Tokyo", 35.646, 139.653, 3),
-            ("Koenji, Tokyo", 35.705, 139.650, 1),
-            ("Kichijoji, Tokyo", 35.703, 139.580, 2),
-            ("Nerima, Tokyo", 35.736, 139.652, 2),
-            ("Ikebukuro, Tokyo", 35.730, 139.711, 2),
-            ("Asakusa, Tokyo", 35.715, 139.797, 1),
-            ("Kawasaki, Kanagawa", 35.531, 139.703, 3),
-            ("Yokohama, Kanagawa", 35.450, 139.620, 4),
-            ("Saitama, Saitama", 35.861, 139.646, 3),
-            ("Funabashi, Chiba", 35.700, 139.985, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["seoul"], "Asia/Seoul", 26.0, "ko",
-        _places(
-            ("Jongno, Seoul", 37.573, 126.979, 1),
-            ("Mapo, Seoul", 37.566, 126.901, 2),
-            ("Hongdae, Seoul", 37.556, 126.924, 1),
-            ("Yeouido, Seoul", 37.525, 126.925, 1),
-            ("Itaewon, Seoul", 37.534, 126.994, 1),
-            ("Seongsu, Seoul", 37.544, 127.056, 1),
-            ("Gangnam, Seoul", 37.498, 127.028, 3),
-            ("Jamsil, Seoul", 37.511, 127.098, 2),
-            ("Nowon, Seoul", 37.654, 127.056, 2),
-            ("Bundang, Seongnam", 37.383, 127.119, 3),
-            ("Ilsan, Goyang", 37.676, 126.770, 2),
-            ("Bucheon, Gyeonggi", 37.503, 126.766, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["singapore"], "Asia/Singapore", 5.9, "sg",
-        _places(
-            ("Tiong Bahru, Singapore", 1.286, 103.827, 1),
-            ("Holland Village, Singapore", 1.311, 103.796, 1),
-            ("Bukit Timah, Singapore", 1.329, 103.802, 1),
-            ("Clementi, Singapore", 1.315, 103.765, 1),
-            ("Jurong East, Singapore", 1.333, 103.742, 2),
-            ("Toa Payoh, Singapore", 1.334, 103.856, 2),
-            ("Bishan, Singapore", 1.351, 103.848, 1),
-            ("Ang Mo Kio, Singapore", 1.369, 103.845, 2),
-            ("Woodlands, Singapore", 1.436, 103.786, 2),
-            ("Sengkang, Singapore", 1.391, 103.895, 2),
-            ("Punggol, Singapore", 1.402, 103.907, 2),
-            ("Tampines, Singapore", 1.354, 103.945, 2),
-            ("Katong, Singapore", 1.308, 103.902, 1),
-        ),
-    ),
-    Metro(
-        _AREAS["sydney"], "Australia/Sydney", 5.5, "en",
-        _places(
-            ("Surry Hills, Sydney", -33.884, 151.211, 1),
-            ("Paddington, Sydney", -33.884, 151.231, 1),
-            ("Bondi, Sydney", -33.893, 151.255, 1),
-            ("Randwick, Sydney", -33.914, 151.241, 1),
-            ("Newtown, Sydney", -33.897, 151.179, 1),
-            ("Marrickville, Sydney", -33.911, 151.155, 1),
-            ("Balmain, Sydney", -33.858, 151.179, 1),
-            ("Strathfield, Sydney", -33.874, 151.083, 2),
-            ("Ryde, Sydney", -33.815, 151.104, 2),
-            ("Chatswood, Sydney", -33.797, 151.183, 2),
-            ("Hornsby, Sydney", -33.703, 151.099, 2),
-            ("Parramatta, Sydney", -33.815, 151.001, 3),
-            ("Liverpool, Sydney", -33.920, 150.924, 3),
-        ),
-    ),
-    Metro(
-        _AREAS["melbourne"], "Australia/Melbourne", 5.2, "en",
-        _places(
-            ("Carlton, Melbourne", -37.800, 144.967, 1),
-            ("Fitzroy, Melbourne", -37.799, 144.978, 1),
-            ("Brunswick, Melbourne", -37.767, 144.962, 2),
-            ("Coburg, Melbourne", -37.744, 144.966, 2),
-            ("Preston, Melbourne", -37.745, 145.008, 2),
-            ("Richmond, Melbourne", -37.823, 145.000, 1),
-            ("South Yarra, Melbourne", -37.838, 144.993, 1),
-            ("St Kilda, Melbourne", -37.860, 144.988, 1),
-            ("Hawthorn, Melbourne", -37.822, 145.034, 1),
-            ("Box Hill, Melbourne", -37.819, 145.122, 2),
-            ("Glen Waverley, Melbourne", -37.878, 145.164, 2),
-            ("Footscray, Melbourne", -37.800, 144.900, 2),
-            ("Dandenong, Melbourne", -37.987, 145.215, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["mumbai"], "Asia/Kolkata", 21.7, "hi",
-        _places(
-            ("Bandra, Mumbai", 19.060, 72.840, 2),
-            ("Juhu, Mumbai", 19.104, 72.836, 1),
-            ("Andheri, Mumbai", 19.119, 72.847, 3),
-            ("Goregaon, Mumbai", 19.165, 72.849, 2),
-            ("Malad, Mumbai", 19.187, 72.849, 2),
-            ("Borivali, Mumbai", 19.230, 72.857, 2),
-            ("Powai, Mumbai", 19.118, 72.906, 2),
-            ("Ghatkopar, Mumbai", 19.086, 72.908, 2),
-            ("Mulund, Mumbai", 19.172, 72.956, 2),
-            ("Chembur, Mumbai", 19.062, 72.900, 2),
-            ("Dadar, Mumbai", 19.018, 72.844, 2),
-            ("Lower Parel, Mumbai", 18.996, 72.830, 1),
-            ("Thane, Maharashtra", 19.218, 72.978, 3),
-            ("Vashi, Navi Mumbai", 19.075, 73.000, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["san-francisco"], "America/Los_Angeles", 4.6, "en",
-        _places(
-            ("Mission District, San Francisco", 37.760, -122.415, 2),
-            ("SoMa, San Francisco", 37.778, -122.405, 1),
-            ("Noe Valley, San Francisco", 37.750, -122.433, 1),
-            ("Bernal Heights, San Francisco", 37.741, -122.415, 1),
-            ("Sunset District, San Francisco", 37.753, -122.485, 2),
-            ("Richmond District, San Francisco", 37.780, -122.475, 2),
-            ("Daly City, CA", 37.688, -122.470, 2),
-            ("San Mateo, CA", 37.563, -122.325, 2),
-            ("Oakland, CA", 37.804, -122.260, 3),
-            ("Berkeley, CA", 37.872, -122.273, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["buenos-aires"], "America/Argentina/Buenos_Aires", 15.6, "es",
-        _places(
-            ("Palermo, Buenos Aires", -34.588, -58.430, 2),
-            ("Recoleta, Buenos Aires", -34.590, -58.397, 2),
-            ("San Telmo, Buenos Aires", -34.621, -58.375, 1),
-            ("Almagro, Buenos Aires", -34.607, -58.420, 1),
-            ("Villa Crespo, Buenos Aires", -34.599, -58.438, 1),
-            ("Caballito, Buenos Aires", -34.619, -58.443, 2),
-            ("Flores, Buenos Aires", -34.628, -58.465, 2),
-            ("Belgrano, Buenos Aires", -34.562, -58.458, 2),
-            ("Núñez, Buenos Aires", -34.548, -58.468, 1),
-            ("Vicente López, Buenos Aires Province", -34.527, -58.485, 2),
-            ("San Isidro, Buenos Aires Province", -34.475, -58.540, 2),
-            ("Morón, Buenos Aires Province", -34.653, -58.620, 3),
-            ("Lanús, Buenos Aires Province", -34.703, -58.395, 3),
-            ("Quilmes, Buenos Aires Province", -34.730, -58.270, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["barcelona"], "Europe/Madrid", 5.7, "es",
-        _places(
-            ("Eixample, Barcelona", 41.389, 2.161, 3),
-            ("Gràcia, Barcelona", 41.403, 2.157, 2),
-            ("El Born, Barcelona", 41.386, 2.181, 1),
-            ("Poblenou, Barcelona", 41.403, 2.197, 2),
-            ("Sants, Barcelona", 41.375, 2.135, 2),
-            ("Sarrià, Barcelona", 41.400, 2.120, 1),
-            ("Horta, Barcelona", 41.430, 2.160, 1),
-            ("Sant Andreu, Barcelona", 41.435, 2.190, 2),
-            ("L'Hospitalet de Llobregat, Barcelona", 41.360, 2.100, 3),
-            ("Badalona, Barcelona", 41.452, 2.235, 2),
-            ("Sant Cugat del Vallès, Barcelona", 41.472, 2.085, 1),
-        ),
-    ),
-    Metro(
-        _AREAS["lisbon"], "Europe/Lisbon", 2.9, "pt",
-        _places(
-            ("Alfama, Lisbon", 38.713, -9.131, 1),
-            ("Príncipe Real, Lisbon", 38.716, -9.149, 1),
-            ("Campo de Ourique, Lisbon", 38.717, -9.166, 1),
-            ("Arroios, Lisbon", 38.730, -9.135, 2),
-            ("Alvalade, Lisbon", 38.750, -9.142, 2),
-            ("Lumiar, Lisbon", 38.772, -9.160, 2),
-            ("Benfica, Lisbon", 38.751, -9.200, 2),
-            ("Parque das Nações, Lisbon", 38.765, -9.100, 1),
-            ("Amadora, Lisbon", 38.755, -9.230, 3),
-            ("Odivelas, Lisbon", 38.793, -9.183, 2),
-        ),
-    ),
-    Metro(
-        _AREAS["johannesburg"], "Africa/Johannesburg", 6.1, "za",
-        _places(
-            ("Braamfontein, Johannesburg", -26.193, 28.034, 1),
-            ("Maboneng, Johannesburg", -26.204, 28.058, 1),
-            ("Melville, Johannesburg", -26.176, 28.009, 1),
-            ("Parkhurst, Johannesburg", -26.139, 28.019, 1),
-            ("Rosebank, Johannesburg", -26.146, 28.044, 1),
-            ("Sandton, Johannesburg", -26.107, 28.057, 3),
-            ("Randburg, Johannesburg", -26.094, 28.006, 2),
-            ("Fourways, Johannesburg", -26.015, 28.010, 2),
-            ("Midrand, Johannesburg", -25.996, 28.128, 2),
-            ("Soweto, Johannesburg", -26.267, 27.858, 4),
-            ("Bedfordview, Ekurhuleni", -26.178, 28.136, 1),
-        ),
-    ),
+    Metro(_AREAS["new-york"], "America/New_York", 19.5, "en"),
+    Metro(_AREAS["los-angeles"], "America/Los_Angeles", 12.8, "en"),
+    Metro(_AREAS["chicago"], "America/Chicago", 9.3, "en"),
+    Metro(_AREAS["houston"], "America/Chicago", 7.5, "en"),
+    Metro(_AREAS["toronto"], "America/Toronto", 6.7, "en"),
+    Metro(_AREAS["mexico-city"], "America/Mexico_City", 22.3, "es"),
+    Metro(_AREAS["sao-paulo"], "America/Sao_Paulo", 22.4, "pt"),
+    Metro(_AREAS["london"], "Europe/London", 14.3, "en"),
+    Metro(_AREAS["paris"], "Europe/Paris", 12.3, "fr"),
+    Metro(_AREAS["berlin"], "Europe/Berlin", 6.2, "de"),
+    Metro(_AREAS["madrid"], "Europe/Madrid", 6.8, "es"),
+    Metro(_AREAS["rome"], "Europe/Rome", 4.3, "it"),
+    Metro(_AREAS["amsterdam"], "Europe/Amsterdam", 2.5, "nl"),
+    Metro(_AREAS["stockholm"], "Europe/Stockholm", 2.4, "sv"),
+    Metro(_AREAS["istanbul"], "Europe/Istanbul", 15.7, "tr"),
+    Metro(_AREAS["tokyo"], "Asia/Tokyo", 37.1, "ja"),
+    Metro(_AREAS["seoul"], "Asia/Seoul", 26.0, "ko"),
+    Metro(_AREAS["singapore"], "Asia/Singapore", 5.9, "sg"),
+    Metro(_AREAS["sydney"], "Australia/Sydney", 5.5, "en"),
+    Metro(_AREAS["melbourne"], "Australia/Melbourne", 5.2, "en"),
+    Metro(_AREAS["mumbai"], "Asia/Kolkata", 21.7, "hi"),
+    Metro(_AREAS["san-francisco"], "America/Los_Angeles", 4.6, "en"),
+    Metro(_AREAS["buenos-aires"], "America/Argentina/Buenos_Aires", 15.6, "es"),
+    Metro(_AREAS["barcelona"], "Europe/Madrid", 5.7, "es"),
+    Metro(_AREAS["lisbon"], "Europe/Lisbon", 2.9, "pt"),
+    Metro(_AREAS["johannesburg"], "Africa/Johannesburg", 6.1, "za"),
 )
 
 FIRST_NAMES: dict[str, tuple[str, ...]] = {
@@ -970,7 +537,7 @@ def demo_owner(*, seed: int, metro: Metro, number: int, now: datetime) -> DemoOw
     return DemoOwner(
         email=demo_email(metro, number),
         username=f"{first_name.lower().replace(' ', '.')}.{number}"[:30],
-        location=place.location,
+        location=metro.area.location_of(place),
         latitude=round(latitude, 6),
         longitude=round(longitude, 6),
         time_zone=metro.time_zone,
@@ -1263,7 +830,7 @@ def _invitation(
     date_time = (sent_at + timedelta(hours=3 + rng.random() * 13 * 24)).replace(
         minute=0, second=0, microsecond=0
     )
-    place = _NEIGHBOURHOODS[metro.slug].pick(rng).location
+    place = metro.area.location_of(_NEIGHBOURHOODS[metro.slug].pick(rng))
     answered_at = sent_at + timedelta(
         seconds=min(
             rng.lognormvariate(math.log(ANSWER_MEDIAN_SECONDS), ANSWER_SPREAD),

@@ -30,7 +30,7 @@ def test_every_metros_centre_is_in_that_metro() -> None:
 
 @pytest.mark.parametrize("area", METRO_AREAS, ids=lambda area: area.slug)
 def test_every_neighbourhood_lies_inside_its_metro(area) -> None:
-    assert 5 <= len(area.neighbourhoods) <= 8
+    assert 5 <= len(area.neighbourhoods) <= 20  # a select to pick from, not a gazetteer
     for place in area.neighbourhoods:
         km = distance_km(area.latitude, area.longitude, place.latitude, place.longitude)
         assert km <= area.radius_km, f"{place.name} is {km:.1f} km from {area.name}'s centre"

@@ -148,7 +148,7 @@ def test_seed_demo_creates_owners_with_pets_and_preferences_in_the_chosen_metros
         assert distance_km(metro.latitude, metro.longitude, owner.latitude, owner.longitude) <= (
             metro.radius_km
         )
-        assert owner.location in {place.location for place in metro.neighbourhoods}
+        assert owner.location in {metro.area.location_of(place) for place in metro.neighbourhoods}
         assert owner.time_zone == metro.time_zone
         assert owner.metro == metro.slug
         assert owner.role == User.Role.OWNER

@@ -371,7 +371,7 @@ def seed_playdates(metros: Sequence[Metro], *, now: datetime) -> int:
                 from_pet_id=from_pet.pk,
                 to_pet_id=to_pet.pk,
                 date_time=day.replace(microsecond=0),
-                location_name=metro.neighbourhoods[0].location,
+                location_name=metro.area.location_of(metro.neighbourhoods[0]),
                 message=f"{from_pet.name} would love to meet {to_pet.name}!",
             )
             if accepted:

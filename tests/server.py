@@ -12,6 +12,7 @@ Tests whose data the server must see use `@pytest.mark.django_db(transaction=Tru
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -32,6 +33,7 @@ import redis
 from psycopg import sql
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+_ports = random.SystemRandom()  # xdist workers must not draw the same sequence
 READY_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -64,9 +66,19 @@ _CONFIG_VARIABLES = {
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port no one listens on, for a server about to start, from below the kernel's
+    ephemeral range: a port the kernel picked (`bind(0)`) could be handed to an outgoing
+    connection (to PostgreSQL, Redis, another test's server) before the server binds it."""
+    ephemeral_from = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(100):
+        port = _ports.randrange(ephemeral_from // 2, ephemeral_from)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use: another try
+            return port
+    raise AssertionError(f"no free port in 100 tries below {ephemeral_from}")
 
 
 def closed_port_url(scheme: str, path: str = "") -> str:

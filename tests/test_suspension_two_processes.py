@@ -9,87 +9,42 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
+from websockets.sync.client import ClientConnection
 
 from accounts.models import User
+from tests.owners import Owner, log_in, register, socket_of, token
 from tests.server import Server, running_server, server_database_url, server_redis_url
 
-PASSWORD = "Correct-Horse-Battery-42"
 # Bounded waits, well under the gateway's 15 s heartbeat: a close must come from the
 # suspension's own message, not from the socket's periodic look at its user.
 RECEIVE_TIMEOUT_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class Login:
-    id: int
-    access: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access}"}
-
-
-def register(server: Server, username: str) -> int:
+def post_answer(
+    server: Server, owner: Owner, path: str, body: dict[str, Any] | None = None
+) -> httpx.Response:
     with server.client() as http:
-        response = http.post(
-            "/api/v1/auth/register",
-            json={"email": f"{username}@example.com", "username": username, "password": PASSWORD},
-        )
-    assert response.status_code == 201, response.text
-    return int(response.json()["user"]["id"])
+        return http.post(f"/api/v1/{path}", json=body, headers=owner.headers)
 
 
-def token(server: Server, username: str) -> httpx.Response:
+def me(server: Server, owner: Owner) -> httpx.Response:
     with server.client() as http:
-        return http.post(
-            "/api/v1/auth/token", json={"email": f"{username}@example.com", "password": PASSWORD}
-        )
-
-
-def log_in(server: Server, username: str) -> Login:
-    response = token(server, username)
-    assert response.status_code == 200, response.text
-    access = response.json()["access"]
-    with server.client() as http:
-        me = http.get("/api/v1/me", headers={"Authorization": f"Bearer {access}"})
-    assert me.status_code == 200, me.text
-    return Login(id=me.json()["id"], access=access)
-
-
-def post(server: Server, login: Login, path: str, body: dict[str, Any] | None = None) -> Any:
-    with server.client() as http:
-        return http.post(f"/api/v1/{path}", json=body, headers=login.headers)
-
-
-def me(server: Server, login: Login) -> httpx.Response:
-    with server.client() as http:
-        return http.get("/api/v1/me", headers=login.headers)
+        return http.get("/api/v1/me", headers=owner.headers)
 
 
 @contextmanager
-def socket_of(server: Server, login: Login) -> Iterator[ClientConnection]:
+def greeted_socket_of(server: Server, owner: Owner) -> Iterator[ClientConnection]:
     """A WebSocket of the user on `server`, past its hello, with a ticket from that server."""
-    ticket = post(server, login, "realtime/ticket")
-    assert ticket.status_code == 200, ticket.text
-    with connect(
-        f"ws://{urlsplit(server.url).netloc}/ws/?ticket={ticket.json()['ticket']}",
-        origin=Origin(server.url),
-        open_timeout=RECEIVE_TIMEOUT_SECONDS,
-        close_timeout=RECEIVE_TIMEOUT_SECONDS,
-    ) as socket:
+    with socket_of(server, owner, timeout=RECEIVE_TIMEOUT_SECONDS) as socket:
         hello = json.loads(socket.recv(timeout=RECEIVE_TIMEOUT_SECONDS))
         assert hello["type"] == "hello", hello
-        assert hello["data"]["user_id"] == login.id
+        assert hello["data"]["user_id"] == owner.id
         yield socket
 
 
@@ -126,14 +81,17 @@ def test_a_suspension_through_one_process_reaches_the_other_and_lifts_through_it
 
     with server() as first, server() as second:
         register(first, "alice")
-        moderator_id = register(first, "mod")
+        moderator_id = register(first, "mod").id
         User.objects.filter(pk=moderator_id).update(role=User.Role.MODERATOR)
         moderator = log_in(first, "mod")
         # Alice's token comes from the second server; she is online on both
         alice = log_in(second, "alice")
-        with socket_of(second, alice) as on_second, socket_of(first, alice) as on_first:
+        with (
+            greeted_socket_of(second, alice) as on_second,
+            greeted_socket_of(first, alice) as on_first,
+        ):
             # when: the moderator suspends her through the first server
-            suspended = post(first, moderator, f"moderation/users/{alice.id}/suspend", {})
+            suspended = post_answer(first, moderator, f"moderation/users/{alice.id}/suspend", {})
 
             # then: both sockets close with 4403, the one the other process holds included
             assert suspended.status_code == 200, suspended.text
@@ -145,10 +103,10 @@ def test_a_suspension_through_one_process_reaches_the_other_and_lifts_through_it
         assert_error(me(first, alice), 401, "not_authenticated")
         assert_error(me(second, alice), 401, "not_authenticated")
         assert_error(token(first, "alice"), 403, "permission_denied")
-        assert_error(post(second, alice, "realtime/ticket"), 401, "not_authenticated")
+        assert_error(post_answer(second, alice, "realtime/ticket"), 401, "not_authenticated")
 
         # when: the suspension is lifted through the second server
-        lifted = post(second, moderator, f"moderation/users/{alice.id}/unsuspend", {})
+        lifted = post_answer(second, moderator, f"moderation/users/{alice.id}/unsuspend", {})
 
         # then: she logs in on the first server, and her new token works on both
         assert lifted.status_code == 200, lifted.text
@@ -156,6 +114,6 @@ def test_a_suspension_through_one_process_reaches_the_other_and_lifts_through_it
         again = token(first, "alice")
         assert again.status_code == 200, again.text
         assert set(again.json()) == {"access", "refresh"}
-        fresh = Login(id=alice.id, access=again.json()["access"])
+        fresh = Owner(id=alice.id, access=again.json()["access"])
         assert me(first, fresh).json()["id"] == alice.id
         assert me(second, fresh).json()["id"] == alice.id

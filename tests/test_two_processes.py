@@ -10,21 +10,19 @@ import json
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import pytest
 import redis
 from channels_redis.utils import _consistent_hash
 from django.conf import settings
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
+from websockets.sync.client import ClientConnection
 
 from accounts.models import User
+from tests.owners import Owner, log_in, post, register, socket_of, with_a_pet
 from tests.server import (
     Server,
     running_redis,
@@ -33,24 +31,12 @@ from tests.server import (
     server_redis_url,
 )
 
-PASSWORD = "Correct-Horse-Battery-42"
 # Every wait is bounded: a socket that is not told fails the test in seconds instead of hanging.
 # Well under the gateway's 15 s heartbeat, so a live event must come by its doorbell, not by the
 # socket's periodic look at its log.
 RECEIVE_TIMEOUT_SECONDS = 5.0
 # How long a socket must stay silent to show that nothing more (no duplicate) is coming.
 SILENCE_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class Owner:
-    id: int
-    access: str
-    pet_id: int
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access}"}
 
 
 @pytest.fixture(params=["one Redis", "sharded over two"])
@@ -86,16 +72,6 @@ def shards_carrying(group: str, shards: list[str]) -> list[str]:
         time.sleep(0.02)
 
 
-def register(server: Server, username: str) -> int:
-    with server.client() as http:
-        response = http.post(
-            "/api/v1/auth/register",
-            json={"email": f"{username}@example.com", "username": username, "password": PASSWORD},
-        )
-    assert response.status_code == 201, response.text
-    return int(response.json()["user"]["id"])
-
-
 def register_on_shard(server: Server, username: str, *, shard: int, shard_count: int) -> str:
     """Registers an owner whose user group lives on `shard` of the channel layer; returns their
     username. The owner's id decides (channels_redis hashes the group's channel name), so ids
@@ -110,65 +86,21 @@ def register_on_shard(server: Server, username: str, *, shard: int, shard_count:
             + 1
         )
         if _consistent_hash(group_channel(f"user.{next_id}"), shard_count) == shard:
-            user_id = register(server, username)
+            user_id = register(server, username).id
             if user_id == next_id:
                 return username
             raise AssertionError(f"expected owner id {next_id}, got {user_id}: ids are shared")
     raise AssertionError(f"no owner id in 64 landed on shard {shard} of {shard_count}")
 
 
-def log_in_with_a_pet(server: Server, username: str, *, pet_name: str) -> Owner:
-    with server.client() as http:
-        login = http.post(
-            "/api/v1/auth/token",
-            json={"email": f"{username}@example.com", "password": PASSWORD},
-        )
-        assert login.status_code == 200, login.text
-        headers = {"Authorization": f"Bearer {login.json()['access']}"}
-        me = http.get("/api/v1/me", headers=headers)
-        pet = http.post(
-            "/api/v1/pets/",
-            json={"name": pet_name, "species": "dog", "age": 3, "size": "medium", "energy": "high"},
-            headers=headers,
-        )
-    assert me.status_code == 200, me.text
-    assert pet.status_code == 201, pet.text
-    return Owner(id=me.json()["id"], access=login.json()["access"], pet_id=pet.json()["id"])
-
-
-def api(server: Server, owner: Owner, path: str, body: dict[str, Any] | None = None) -> Any:
-    """POSTs as `owner` and returns the answer's JSON, which must be a success."""
-    with server.client() as http:
-        response = http.post(f"/api/v1/{path}", json=body, headers=owner.headers)
-    assert response.status_code in {200, 201}, response.text
-    return response.json()
-
-
 def invite(server: Server, inviter: Owner, invitee: Owner, *, days_ahead: int) -> Any:
     when = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days_ahead)
-    return api(
+    return post(
         server,
         inviter,
         "playdates/",
         {"from_pet": inviter.pet_id, "to_pet": invitee.pet_id, "date_time": when.isoformat()},
     )
-
-
-@contextmanager
-def socket_of(
-    server: Server, owner: Owner, *, since: int | None = None
-) -> Iterator[ClientConnection]:
-    """A WebSocket of `owner` on `server`, opened with a ticket from that same server."""
-    ticket = api(server, owner, "realtime/ticket")["ticket"]
-    host = urlsplit(server.url).netloc
-    query = f"ticket={ticket}" + ("" if since is None else f"&since={since}")
-    with connect(
-        f"ws://{host}/ws/?{query}",
-        origin=Origin(server.url),  # as a browser sends it; without one the gateway refuses
-        open_timeout=RECEIVE_TIMEOUT_SECONDS,
-        close_timeout=RECEIVE_TIMEOUT_SECONDS,
-    ) as socket:
-        yield socket
 
 
 def receive(socket: ClientConnection) -> Any:
@@ -207,8 +139,8 @@ def test_events_reach_sockets_on_another_process_and_resume_there_without_loss(
         # Bob's doorbells travel through the last shard: the one only the channel layer uses,
         # when there are two.
         bob_name = register_on_shard(first, "bob", shard=len(shards) - 1, shard_count=len(shards))
-        alice = log_in_with_a_pet(first, "alice", pet_name="Rex")
-        bob = log_in_with_a_pet(second, bob_name, pet_name="Fido")
+        alice = with_a_pet(first, log_in(first, "alice"), "Rex")
+        bob = with_a_pet(second, log_in(second, bob_name), "Fido")
 
         with socket_of(second, bob) as bob_on_second:
             assert receive(bob_on_second) == {
@@ -227,7 +159,7 @@ def test_events_reach_sockets_on_another_process_and_resume_there_without_loss(
             assert_silent(bob_on_second)
 
         # when: while Bob is offline, Alice cancels and invites again
-        api(first, alice, f"playdates/{invitation['id']}/cancel")
+        post(first, alice, f"playdates/{invitation['id']}/cancel")
         second_invitation = invite(first, alice, bob, days_ahead=4)
 
         # then: Bob, back on the first server with `since`, gets exactly what he missed, in order
@@ -243,7 +175,7 @@ def test_events_reach_sockets_on_another_process_and_resume_there_without_loss(
             assert_silent(bob_on_first)
 
             # when: a live change, through the second server this time
-            api(second, alice, f"playdates/{second_invitation['id']}/cancel")
+            post(second, alice, f"playdates/{second_invitation['id']}/cancel")
 
             # then: it follows the replay, once
             assert event(receive(bob_on_first)) == (

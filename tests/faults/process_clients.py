@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,9 +27,9 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from realtime.models import Event, EventCursor
+from tests.owners import Owner
 from tests.server import Server, running_server, server_database_url, server_redis_url
 
-PASSWORD = "Correct-Horse-Battery-42"
 # Bounded waits, generous for a loaded 2-core machine: the tests assert outcomes, not speed.
 OPEN_TIMEOUT_SECONDS = 15.0
 HTTP_TIMEOUT_SECONDS = 15.0  # tests.server.Server.client's
@@ -38,18 +37,6 @@ POLL_SECONDS = 0.2  # how often a device looks up from its socket to see whether
 RESUME_HOLD_SECONDS = 30.0
 # The writer works much faster than the limits of a real owner allow.
 UNLIMITED = "100000/10"
-
-
-@dataclass(frozen=True)
-class Owner:
-    name: str
-    id: int
-    access: str
-    pet_id: int
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access}"}
 
 
 @contextmanager
@@ -78,35 +65,6 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
                 stack.push(server.__exit__)  # stopped on the way out, even if the other failed
         first, second = (started.result() for started in starting)
         yield first, second
-
-
-def sign_up(server: Server, name: str) -> Owner:
-    """Registers `name` (one password hash, as few as possible) and adds a pet."""
-    with server.client() as http:
-        registered = http.post(
-            "/api/v1/auth/register",
-            json={"email": f"{name}@example.com", "username": name, "password": PASSWORD},
-        )
-        assert registered.status_code == 201, f"{registered.text}\n{server.output()}"
-        headers = {"Authorization": f"Bearer {registered.json()['access']}"}
-        pet = http.post(
-            "/api/v1/pets/",
-            json={
-                "name": f"{name}'s dog",
-                "species": "dog",
-                "age": 3,
-                "size": "small",
-                "energy": "high",
-            },
-            headers=headers,
-        )
-    assert pet.status_code == 201, pet.text
-    return Owner(
-        name=name,
-        id=int(registered.json()["user"]["id"]),
-        access=registered.json()["access"],
-        pet_id=int(pet.json()["id"]),
-    )
 
 
 def invitation_body(inviter: Owner, invitee: Owner, number: int) -> dict[str, Any]:

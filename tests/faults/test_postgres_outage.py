@@ -19,21 +19,21 @@ import secrets
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import psycopg
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Origin
+from websockets.sync.client import ClientConnection
 
 from config.errors import Unavailable
+from tests.factories import PASSWORD
+from tests.owners import Owner, pet_body, sign_up, socket_of
 from tests.server import (
     Postgres,
     Server,
@@ -44,7 +44,6 @@ from tests.server import (
     server_redis_url,
 )
 
-PASSWORD = "Correct-Horse-Battery-42"
 MIGRATED = "pawdate_migrated"
 HTTP_THREADS = 4
 # The promises: during an outage a request is answered within the pool's wait for a connection
@@ -61,18 +60,6 @@ RECEIVE_TIMEOUT_SECONDS = 5.0
 SILENCE_SECONDS = 0.5
 UNAVAILABLE = {"error": {"code": "unavailable", "message": Unavailable.default_message}}
 CLOSE_RECONNECT = 1012
-
-
-@dataclass(frozen=True)
-class Owner:
-    id: int
-    email: str
-    access: str
-    pet_id: int
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access}"}
 
 
 @dataclass(frozen=True)
@@ -161,28 +148,6 @@ def probed_after(server: Server, owner: Owner, delay: float) -> Answer:
     """GET /healthz once `delay` seconds have passed (the server's HTTP threads busy by then)."""
     time.sleep(delay)
     return request(server, owner, Call("GET", "/healthz"))
-
-
-def sign_up(server: Server, name: str) -> Owner:
-    email = f"{name}@example.com"
-    with server.client() as http:
-        registered = http.post(
-            "/api/v1/auth/register",
-            json={"email": email, "username": name, "password": PASSWORD},
-        )
-        assert registered.status_code == 201, registered.text
-        access = registered.json()["access"]
-        pet = http.post(
-            "/api/v1/pets/",
-            json=pet_body(f"{name.title()}'s dog"),
-            headers={"Authorization": f"Bearer {access}"},
-        )
-    assert pet.status_code == 201, pet.text
-    return Owner(registered.json()["user"]["id"], email, access, pet.json()["id"])
-
-
-def pet_body(name: str) -> dict[str, Any]:
-    return {"name": name, "species": "dog", "age": 3, "size": "medium", "energy": "high"}
 
 
 def invitation(inviter: Owner, invitee: Owner, *, days_ahead: int) -> Call:
@@ -278,23 +243,6 @@ def logged_events(database_url: str, owner: Owner) -> list[tuple[str, int]]:
             "SELECT kind, seq FROM realtime_event WHERE user_id = %s ORDER BY seq", [owner.id]
         ).fetchall()
     return [(str(kind), int(seq)) for kind, seq in rows]
-
-
-@contextmanager
-def socket_of(
-    server: Server, owner: Owner, *, ticket: str | None = None, since: int | None = None
-) -> Iterator[ClientConnection]:
-    """A WebSocket of `owner`, opened with `ticket` or a new one, from an allowed Origin."""
-    if ticket is None:
-        ticket = succeed(server, owner, Call("POST", "/api/v1/realtime/ticket"))["ticket"]
-    query = f"ticket={ticket}" + ("" if since is None else f"&since={since}")
-    with connect(
-        f"ws://{urlsplit(server.url).netloc}/ws/?{query}",
-        origin=Origin(server.url),
-        open_timeout=RECEIVE_TIMEOUT_SECONDS,
-        close_timeout=RECEIVE_TIMEOUT_SECONDS,
-    ) as socket:
-        yield socket
 
 
 def receive(socket: ClientConnection, timeout: float = RECEIVE_TIMEOUT_SECONDS) -> Any:

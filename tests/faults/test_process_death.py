@@ -25,10 +25,10 @@ from tests.faults.process_clients import (
     invite,
     last_seq,
     logged,
-    sign_up,
     two_servers,
     wait_until,
 )
+from tests.owners import sign_up
 from tests.server import Server, workers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -32,6 +32,7 @@ from pets.models import Pet
 from realtime import events
 from realtime.models import Event, EventCursor
 from tests.faults.redis_clients import Fleet, ResumingClient
+from tests.owners import Owner
 from tests.server import RedisServer, Server, restartable_redis, running_server, server_database_url
 
 OWNERS = 10
@@ -47,13 +48,6 @@ OUTAGE_SECONDS = 4.0
 LOAD_BEFORE_FLUSH_SECONDS = 2.0
 WRITE_INTERVAL_SECONDS = 0.05
 HTTP_TIMEOUT_SECONDS = 20.0
-
-
-@dataclass(frozen=True)
-class Owner:
-    user_id: int
-    access: str
-    pet_id: int
 
 
 @dataclass
@@ -172,14 +166,14 @@ def make_owners(
         pet = Pet.objects.create(
             owner=user, name="Rex", species="dog", age=3, size="medium", energy="high"
         )
-        owners.append(Owner(user.pk, tokens_for(user)["access"], pet.pk))
+        owners.append(Owner(id=user.pk, access=tokens_for(user)["access"], pet_id=pet.pk))
     return owners
 
 
 def last_seqs(owners: list[Owner]) -> dict[int, int]:
     """Each owner's last seq in the log, now."""
     return dict(
-        EventCursor.objects.filter(user_id__in=[o.user_id for o in owners]).values_list(
+        EventCursor.objects.filter(user_id__in=[o.id for o in owners]).values_list(
             "user_id", "last_seq"
         )
     )
@@ -189,7 +183,7 @@ def wait_for_events(writer: Writer, pair: Pair, *, after: dict[int, int]) -> Non
     """Waits until both owners of `pair` have events after `after` (the writer takes turns)."""
     deadline = time.monotonic() + HTTP_TIMEOUT_SECONDS
     owners = [pair.first, pair.second]
-    while any(last_seqs(owners).get(o.user_id, 0) <= after.get(o.user_id, 0) for o in owners):
+    while any(last_seqs(owners).get(o.id, 0) <= after.get(o.id, 0) for o in owners):
         failed = [write for write in writer.writes if write.status not in {200, 201}]
         assert time.monotonic() < deadline, f"nothing written to the pair; failed: {failed[-3:]}"
         time.sleep(0.05)
@@ -248,9 +242,7 @@ def test_redis_restarting_and_flushed_under_load_loses_nothing(
     busy += [Pair(ring[n], ring[(n + 1) % len(ring)]) for n in range(1, len(ring), 2)]
     quiet = Pair(owners[-2], owners[-1])
     clients = [
-        ResumingClient(owner.user_id, owner.access)
-        for owner in owners
-        for _ in range(SOCKETS_PER_OWNER)
+        ResumingClient(owner.id, owner.access) for owner in owners for _ in range(SOCKETS_PER_OWNER)
     ]
     with (
         running_server(
@@ -317,8 +309,8 @@ def test_redis_restarting_and_flushed_under_load_loses_nothing(
     assert not_ready.json()["checks"]["channel_layer"] != "ok"
     # and the quiet pair heard of something only while Redis was down
     for owner in (quiet.first, quiet.second):
-        assert before_outage.get(owner.user_id, 0) < recorded[owner.user_id]
-        assert recorded[owner.user_id] == everything[owner.user_id]
+        assert before_outage.get(owner.id, 0) < recorded[owner.id]
+        assert recorded[owner.id] == everything[owner.id]
     # and every socket kept its owner's whole log, each event once, in order
     for client in clients:
         assert client.events == logged_frames(client.user_id)

@@ -171,6 +171,10 @@ class Hub:
             del _hubs[asyncio.get_running_loop()]
         for task in self.tasks:
             task.cancel()
+            # Cancelled, its receive still leaves the layer's channel (an unsubscribe): a
+            # process about to stop waits for it (`stopped`).
+            _stopping.add(task)
+            task.add_done_callback(_stopping.discard)
 
     # --- Messages ---------------------------------------------------------------------------------
 
@@ -310,6 +314,7 @@ def standings(sockets: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+_stopping: set[asyncio.Task[None]] = set()
 
 
 def hub() -> Hub:
@@ -319,3 +324,10 @@ def hub() -> Hub:
     if found is None:
         found = _hubs[loop] = Hub()
     return found
+
+
+async def stopped(seconds: float) -> None:
+    """Waits up to `seconds` for the hubs that stopped to have left the channel layer.
+    Cancelled while it unsubscribes (the process's loop ending), channels_redis logs an error."""
+    if _stopping:
+        await asyncio.wait(tuple(_stopping), timeout=seconds)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import weakref
 from typing import Any
 
@@ -14,6 +15,7 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from twisted.internet.testing import StringTransport
 
 from realtime import daphne_worker
+from realtime import hub as hubs
 from realtime.daphne_worker import WorkerServer, WorkerWebSocketProtocol
 
 # A close frame, unmasked as a server sends it: opcode 8, 2 bytes of payload, the code.
@@ -158,3 +160,49 @@ def test_a_collection_frees_connections_that_only_their_own_cycle_keeps():
     # then
     assert alive() is None
     assert freed >= 1
+
+
+async def test_stopping_waits_for_a_stopped_hub_to_leave_the_channel_layer():
+    # given: a hub whose last socket left, still unsubscribing its channel when cancelled
+    left = asyncio.Event()
+
+    async def receiving() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.2)  # the unsubscribe's round trip
+            left.set()
+            raise
+
+    stopping_hub = hubs.Hub()
+    stopping_hub.tasks = (asyncio.create_task(receiving()),)
+    await asyncio.sleep(0)
+    stopping_hub.stop()
+
+    # when: the worker stops, with no socket open
+    await worker_server().go_away()
+
+    # then: it returned only once the hub had left (before the loop ends and cancels it again)
+    assert left.is_set()
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_releasing_free_memory_gives_the_heaps_free_pages_back_to_the_system():
+    # given: 64 MiB freed between blocks still in use (64 KiB each: glibc's heap, not
+    # Python's allocator), so that no free() can shrink the heap from its top
+    blocks = [b"x" * 65_536 for _ in range(2_048)]
+    kept = blocks[1::2]
+    del blocks
+    before = resident_bytes()
+
+    # when
+    released = daphne_worker.release_free_memory()
+
+    # then: most of what was freed left the process, and what is kept is intact
+    assert released
+    assert before - resident_bytes() > 32 * 2**20
+    assert all(block == b"x" * 65_536 for block in kept[:8])

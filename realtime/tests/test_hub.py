@@ -70,10 +70,11 @@ async def test_the_hub_stops_with_its_last_socket_and_leaves_its_groups(owner):
 
     # when
     await socket.disconnect()
-    await asyncio.sleep(0.05)
+    await hubs.stopped(5)
 
     # then: no task left behind, no subscription kept, and the next socket gets a new hub
     assert all(task.done() for task in tasks)
+    assert running.channel not in layer.channels
     assert running.members == {}
     assert layer._get_group_channel_name(events.user_group(owner.pk)) not in layer.groups
     assert hubs.hub() is not running

@@ -172,7 +172,11 @@ def test_logs_never_contain_passwords_tokens_or_query_strings(json_log_server: S
     refreshed = client.post("/api/v1/auth/token/refresh", json={"refresh": login.json()["refresh"]})
 
     # then
-    assert (registered.status_code, wrong_login.status_code, login.status_code) == (201, 401, 200)
+    assert (registered.status_code, wrong_login.status_code, login.status_code) == (
+        201,
+        401,
+        200,
+    ), registered.text
     assert (me.status_code, refreshed.status_code) == (200, 200)
     user_id = registered.json()["user"]["id"]
     output = json_log_server.wait_for_output(lambda out: refreshed.headers["X-Request-ID"] in out)

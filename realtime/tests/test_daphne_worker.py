@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import subprocess
+import sys
 import weakref
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,3 +209,48 @@ def test_releasing_free_memory_gives_the_heaps_free_pages_back_to_the_system():
     assert released
     assert before - resident_bytes() > 32 * 2**20
     assert all(block == b"x" * 65_536 for block in kept[:8])
+
+
+ARENAS_OF_EIGHT_THREADS = """
+import ctypes, sys, threading
+from realtime.daphne_worker import limit_malloc_arenas
+
+print(limit_malloc_arenas() if sys.argv[1] == "limit" else "unlimited", flush=True)
+together = threading.Barrier(8)
+
+def allocate():
+    kept = [bytes(range(256)) * 4 for _ in range(100)]
+    together.wait()
+
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+ctypes.CDLL(None).malloc_stats()  # one "Arena n:" paragraph per heap, on stderr
+"""
+
+
+def heaps_of_eight_threads(mode: str, **environment: str) -> tuple[str, int]:
+    """What limit_malloc_arenas returned in a new process, and how many heaps glibc had once
+    eight threads had allocated at the same time."""
+    env = {key: value for key, value in os.environ.items() if key != "MALLOC_ARENA_MAX"}
+    done = subprocess.run(
+        [sys.executable, "-c", ARENAS_OF_EIGHT_THREADS, mode],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip(), done.stderr.count("Arena ")
+
+
+def test_a_worker_keeps_to_two_malloc_heaps_however_many_threads_allocate():
+    assert heaps_of_eight_threads("limit") == ("True", 2)
+    # glibc's default: a heap per thread, up to 8 per core
+    assert heaps_of_eight_threads("unlimited")[1] > 2
+
+
+def test_malloc_arena_max_from_the_environment_wins():
+    assert heaps_of_eight_threads("limit", MALLOC_ARENA_MAX="3") == ("False", 3)

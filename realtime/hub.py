@@ -329,5 +329,7 @@ def hub() -> Hub:
 async def stopped(seconds: float) -> None:
     """Waits up to `seconds` for the hubs that stopped to have left the channel layer.
     Cancelled while it unsubscribes (the process's loop ending), channels_redis logs an error."""
-    if _stopping:
-        await asyncio.wait(tuple(_stopping), timeout=seconds)
+    loop = asyncio.get_running_loop()
+    leaving = [task for task in _stopping if task.get_loop() is loop]
+    if leaving:
+        await asyncio.wait(leaving, timeout=seconds)

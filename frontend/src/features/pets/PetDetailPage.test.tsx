@@ -246,7 +246,8 @@ describe("PetDetailPage", () => {
       "Species: This list may not be empty.",
       "Free time Thu 12:00–13:00: Overlaps another window on the same weekday.",
     ]);
-    expect(document.activeElement).toBe(summary);
+    // The summary takes the focus in an effect, after the render that shows it.
+    await waitFor(() => expect(document.activeElement).toBe(summary));
     expect(screen.queryByRole("status")).toBeNull();
     expect(screen.getByRole("heading", { level: 1, name: "Rexy" })).toBeTruthy();
     expect(api.callsTo("PATCH", "/api/v1/pets/3/")).toHaveLength(1);
